@@ -1,0 +1,1 @@
+"""Greenlight: signed email approvals for AWS CodePipeline manual approval actions."""

@@ -1,0 +1,77 @@
+"""The configuration contract: every setting comes from the environment, read once at start."""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+EMAIL = re.compile(r"^[^@\s<>,;\"]+@[^@\s<>,;\"]+\.[^@\s<>,;\"]+$")
+
+
+class ConfigurationError(RuntimeError):
+    """A required setting is missing or malformed; the message names it."""
+
+
+def _required(env: Mapping[str, str], name: str) -> str:
+    value = env.get(name, "").strip()
+    if not value:
+        raise ConfigurationError(f"{name} is not set; see the configuration section of the README")
+    return value
+
+
+def _email(name: str, value: str) -> str:
+    if not EMAIL.match(value):
+        raise ConfigurationError(f"{name} holds {value!r}, which is not an email address")
+    return value.lower()
+
+
+def _api_url(env: Mapping[str, str]) -> str:
+    url = _required(env, "APPROVAL_API_URL").rstrip("/")
+    parts = urlsplit(url)
+    if parts.scheme not in ("https", "http") or not parts.netloc or parts.query or parts.fragment:
+        raise ConfigurationError(
+            "APPROVAL_API_URL must be the decide API's base URL with its stage, "
+            f"such as https://abc.execute-api.eu-west-1.amazonaws.com/Prod (got {url!r})"
+        )
+    return url
+
+
+def parse_approver_emails(raw: str, name: str = "APPROVER_EMAILS") -> tuple[str, ...]:
+    """Comma-separated addresses, lower-cased, duplicates dropped, order kept."""
+    seen: dict[str, None] = {}
+    for item in raw.split(","):
+        if item.strip():
+            seen[_email(name, item.strip())] = None
+    return tuple(seen)
+
+
+@dataclass(frozen=True)
+class NotifySettings:
+    sender_email: str
+    approver_emails: tuple[str, ...]
+    signing_secret_arn: str
+    approval_api_url: str
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] = os.environ) -> NotifySettings:
+        approvers = parse_approver_emails(_required(env, "APPROVER_EMAILS"))
+        if not approvers:
+            raise ConfigurationError("APPROVER_EMAILS lists no address")
+        return cls(
+            sender_email=_email("SENDER_EMAIL", _required(env, "SENDER_EMAIL")),
+            approver_emails=approvers,
+            signing_secret_arn=_required(env, "SIGNING_SECRET_ARN"),
+            approval_api_url=_api_url(env),
+        )
+
+
+@dataclass(frozen=True)
+class DecideSettings:
+    signing_secret_arn: str
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] = os.environ) -> DecideSettings:
+        return cls(signing_secret_arn=_required(env, "SIGNING_SECRET_ARN"))

@@ -1,0 +1,187 @@
+"""Signed approval links: one per approver and decision, bound to one approval token.
+
+A link carries what the approver needs to see (so opening it costs one CodePipeline call)
+and a digest of the approval token, never the token itself: the token is read back from
+CodePipeline when the decision is submitted, and only a matching one is used.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Any
+
+from itsdangerous import BadData, URLSafeSerializer
+
+SALT = "greenlight.approval-link.v1"
+LINK_VERSION = 1
+# A link is produced by us and stays well under this; anything longer is refused unread.
+MAX_LINK_LENGTH = 4096
+APPROVALS_PATH = "/approvals/"
+
+
+class Decision(StrEnum):
+    APPROVE = "approve"
+    REJECT = "reject"
+
+    @property
+    def status(self) -> str:
+        """The value PutApprovalResult takes."""
+        return "Approved" if self is Decision.APPROVE else "Rejected"
+
+    @property
+    def past_tense(self) -> str:
+        return "Approved" if self is Decision.APPROVE else "Rejected"
+
+
+class LinkInvalid(Exception):
+    """The link is not one Greenlight signed with a current key, or it was altered."""
+
+
+class LinkExpired(Exception):
+    """The link was genuine but its approval request has expired."""
+
+    def __init__(self, claims: LinkClaims) -> None:
+        super().__init__("approval link expired")
+        self.claims = claims
+
+
+@dataclass(frozen=True)
+class Revision:
+    revision_id: str
+    message: str | None = None
+    url: str | None = None
+    branch: str | None = None
+    repository: str | None = None
+
+    @property
+    def short_id(self) -> str:
+        return self.revision_id[:12] if len(self.revision_id) > 12 else self.revision_id
+
+
+@dataclass(frozen=True)
+class ApprovalContext:
+    """What an approver is shown about the run they decide on."""
+
+    region: str
+    execution_id: str | None = None
+    custom_data: str | None = None
+    external_entity_link: str | None = None
+    revision: Revision | None = None
+    trigger: str | None = None
+
+
+@dataclass(frozen=True)
+class LinkClaims:
+    pipeline: str
+    stage: str
+    action: str
+    token_digest: str
+    approver: str
+    decision: Decision
+    expires: datetime
+    context: ApprovalContext
+
+    def matches_token(self, token: str) -> bool:
+        return hmac.compare_digest(self.token_digest, token_digest(token))
+
+
+def token_digest(token: str) -> str:
+    """A one-way, URL-safe digest of an approval token (a random UUID)."""
+    raw = hashlib.sha256(token.encode()).digest()[:18]
+    return base64.urlsafe_b64encode(raw).decode()
+
+
+def signing_keys(secret_string: str) -> list[str]:
+    """One key, or a JSON array of keys oldest first: the newest signs, every one verifies."""
+    text = secret_string.strip()
+    if text.startswith("["):
+        try:
+            keys = json.loads(text)
+        except ValueError:
+            raise ValueError("the signing secret starts with [ but is not a JSON array") from None
+        if not isinstance(keys, list) or not all(isinstance(k, str) and k for k in keys):
+            raise ValueError("the signing secret must be a JSON array of non-empty strings")
+    else:
+        keys = [text]
+    if not keys or any(len(k) < 32 for k in keys):
+        raise ValueError("every signing key must be at least 32 characters long")
+    return keys
+
+
+def _serializer(keys: list[str]) -> URLSafeSerializer:
+    # itsdangerous takes the keys oldest first, signs with the last and verifies with any,
+    # comparing signatures in constant time.
+    return URLSafeSerializer(keys, salt=SALT, signer_kwargs={"digest_method": hashlib.sha256})
+
+
+def _drop_empty(value: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in value.items() if v is not None}
+
+
+def _claims_payload(claims: LinkClaims) -> dict[str, Any]:
+    context = asdict(claims.context)
+    if claims.context.revision is not None:
+        context["revision"] = _drop_empty(asdict(claims.context.revision))
+    return {
+        "v": LINK_VERSION,
+        "p": claims.pipeline,
+        "s": claims.stage,
+        "a": claims.action,
+        "t": claims.token_digest,
+        "e": claims.approver,
+        "d": claims.decision.value,
+        "x": int(claims.expires.timestamp()),
+        "c": _drop_empty(context),
+    }
+
+
+def _claims_from(payload: Any) -> LinkClaims:
+    try:
+        if payload["v"] != LINK_VERSION:
+            raise LinkInvalid("unknown link version")
+        context = dict(payload["c"])
+        revision = context.pop("revision", None)
+        return LinkClaims(
+            pipeline=payload["p"],
+            stage=payload["s"],
+            action=payload["a"],
+            token_digest=payload["t"],
+            approver=payload["e"],
+            decision=Decision(payload["d"]),
+            expires=datetime.fromtimestamp(payload["x"], UTC),
+            context=ApprovalContext(
+                **context, revision=Revision(**revision) if revision else None
+            ),
+        )
+    except (KeyError, TypeError, ValueError, OverflowError):
+        raise LinkInvalid("link payload is malformed") from None
+
+
+def sign_link(claims: LinkClaims, keys: list[str]) -> str:
+    """The opaque, URL-safe part of an approval link."""
+    return str(_serializer(keys).dumps(_claims_payload(claims)))
+
+
+def read_link(signed: str, keys: list[str], now: datetime) -> LinkClaims:
+    """Verify a link's signature, then its expiry; raise LinkInvalid or LinkExpired."""
+    if not isinstance(signed, str) or not signed or len(signed) > MAX_LINK_LENGTH:
+        raise LinkInvalid("link is empty or too long")
+    try:
+        payload = _serializer(keys).loads(signed)
+    except (BadData, UnicodeError, ValueError):
+        # BadSignature's own message repeats the signature: never pass it on.
+        raise LinkInvalid("link signature does not verify") from None
+    claims = _claims_from(payload)
+    if now >= claims.expires:
+        raise LinkExpired(claims)
+    return claims
+
+
+def link_url(api_url: str, signed: str) -> str:
+    return f"{api_url.rstrip('/')}{APPROVALS_PATH}{signed}"

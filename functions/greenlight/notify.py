@@ -1,0 +1,66 @@
+"""Lambda handler: approval requests from SNS become signed approval mails."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.data_classes import SNSEvent, event_source
+from aws_lambda_powertools.utilities.parameters import SecretsProvider
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from greenlight.announce import announce
+from greenlight.aws import client
+from greenlight.config import NotifySettings
+from greenlight.links import signing_keys
+from greenlight.rendering import Templates
+
+SECRET_MAX_AGE = 300
+
+settings = NotifySettings.from_env()
+codepipeline = client("codepipeline")
+sesv2 = client("sesv2")
+secrets = SecretsProvider(boto3_client=client("secretsmanager"))
+templates = Templates()
+logger = Logger(service="greenlight")
+metrics = Metrics(namespace="Greenlight", service="greenlight")
+tracer = Tracer(service="greenlight")
+
+METRIC_BY_OUTCOME = {
+    "sent": "ApprovalRequestAnnounced",
+    "not-an-approval": "OtherMessageSkipped",
+    "invalid": "InvalidApprovalMessage",
+    "expired": "ExpiredApprovalSkipped",
+}
+
+
+@logger.inject_lambda_context(clear_state=True)
+@metrics.log_metrics
+@tracer.capture_lambda_handler(capture_response=False)
+@event_source(data_class=SNSEvent)
+def handler(event: SNSEvent, context: LambdaContext) -> dict[str, int]:
+    keys = signing_keys(secrets.get(settings.signing_secret_arn, max_age=SECRET_MAX_AGE))
+    sent = 0
+    for record in event.records:
+        logger.append_keys(sns_message_id=record.sns.message_id)
+        result = announce(
+            record.sns.message,
+            approvers=settings.approver_emails,
+            sender=settings.sender_email,
+            keys=keys,
+            api_url=settings.approval_api_url,
+            codepipeline=codepipeline,
+            sesv2=sesv2,
+            templates=templates,
+            now=datetime.now(UTC),
+        )
+        metrics.add_metric(name=METRIC_BY_OUTCOME[result.outcome], unit=MetricUnit.Count, value=1)
+        if result.mails:
+            metrics.add_metric(name="ApprovalEmailSent", unit=MetricUnit.Count, value=result.mails)
+        log = logger.warning if result.outcome == "invalid" else logger.info
+        log("approval message handled", extra={
+            "outcome": result.outcome, "detail": result.detail, "mails": result.mails,
+        })
+        sent += result.mails
+    return {"mails": sent}

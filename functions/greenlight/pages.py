@@ -1,0 +1,75 @@
+"""The pages the decide API answers with, and what each problem page says."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from greenlight.links import LinkClaims
+from greenlight.pipeline import ApprovalOutcome
+from greenlight.rendering import Templates
+
+
+@dataclass(frozen=True)
+class Page:
+    status: int
+    body: str
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Problem:
+    status: int
+    title: str
+    message: str
+    tone: str = "error"
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+PROBLEMS = {
+    "invalid": Problem(403, "This link is not valid",
+                       "The link is incomplete, was changed, or was signed with a key that is no "
+                       "longer in use. Open it again from the approval mail, copying the whole "
+                       "address."),
+    "expired": Problem(410, "This approval has expired",
+                       "The approval request this link was made for has passed its expiry time. "
+                       "CodePipeline no longer accepts a decision for it."),
+    "not-pending": Problem(409, "This approval is no longer pending",
+                           "CodePipeline is not waiting for this decision any more.", "info"),
+    "bad-form": Problem(400, "The form could not be used", ""),
+    "method": Problem(405, "Method not allowed",
+                      "Approval links are opened with GET and decided with the page's form.",
+                      headers={"Allow": "GET, HEAD, POST"}),
+    "not-found": Problem(404, "Page not found",
+                         "There is nothing at this address. Approval links start with "
+                         "/approvals/."),
+    "unavailable": Problem(503, "Please try again in a moment",
+                           "Greenlight could not reach AWS to check this approval. Nothing was "
+                           "decided.", headers={"Retry-After": "30"}),
+    "internal": Problem(500, "Something went wrong",
+                        "Greenlight hit an unexpected error. If you submitted a decision, check "
+                        "the pipeline before trying again."),
+}
+
+OUTCOME_MESSAGES = {
+    "superseded": "A newer run of the pipeline has replaced the one this link was made for, or "
+                  "that run was stopped. This link can no longer decide anything; a new "
+                  "approval mail goes out for the newer run.",
+    "approved": "This approval was already approved.",
+    "rejected": "This approval was already rejected.",
+    "expired": "This approval expired in CodePipeline before anyone decided.",
+    "finished": "This approval was already decided, or its run was stopped.",
+    "gone": "The pipeline, stage or approval action no longer exists.",
+    "unknown": "CodePipeline does not show this approval as waiting any more.",
+}
+
+
+def problem_page(templates: Templates, kind: str, *, status: int | None = None,
+                 message: str | None = None, claims: LinkClaims | None = None,
+                 outcome: ApprovalOutcome | None = None) -> Page:
+    problem = PROBLEMS[kind]
+    text = message or problem.message
+    if outcome is not None:
+        text = OUTCOME_MESSAGES.get(outcome.reason, OUTCOME_MESSAGES["unknown"])
+    html = templates.page("pages/problem.html.j2", title=problem.title, message=text,
+                          tone=problem.tone, claims=claims, outcome=outcome)
+    return Page(status or problem.status, html, dict(problem.headers))

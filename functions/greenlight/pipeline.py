@@ -1,0 +1,280 @@
+"""What CodePipeline says about an approval: the run behind it, and whether it still waits."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from botocore.exceptions import BotoCoreError, ClientError
+
+from greenlight.approval import ApprovalRequest, safe_url
+from greenlight.links import ApprovalContext, Decision, LinkClaims, Revision, token_digest
+
+log = logging.getLogger(__name__)
+
+MAX_SUMMARY = 512
+# ListActionExecutions pages to read before giving up on finding a token (100 each).
+MAX_HISTORY_PAGES = 5
+GONE_ERRORS = {"PipelineNotFoundException", "StageNotFoundException", "ActionNotFoundException"}
+
+
+@dataclass(frozen=True)
+class PendingApproval:
+    """An approval action that still waits on the token a link was made for."""
+
+    token: str
+    execution_id: str | None = None
+
+
+@dataclass(frozen=True)
+class ApprovalOutcome:
+    """Why an approval no longer waits, as far as CodePipeline tells."""
+
+    reason: str  # superseded | approved | rejected | expired | finished | gone | unknown
+    status: str | None = None
+    summary: str | None = None
+    updated_by: str | None = None
+    changed_at: datetime | None = None
+
+
+class NotPending(Exception):
+    def __init__(self, outcome: ApprovalOutcome) -> None:
+        super().__init__(outcome.reason)
+        self.outcome = outcome
+
+
+def _error_code(error: ClientError) -> str:
+    return str(error.response.get("Error", {}).get("Code", ""))
+
+
+def _action_state(state: dict[str, Any], stage: str, action: str) -> dict[str, Any] | None:
+    for stage_state in state.get("stageStates", []):
+        if stage_state.get("stageName") == stage:
+            for action_state in stage_state.get("actionStates", []):
+                if action_state.get("actionName") == action:
+                    return dict(action_state)
+    return None
+
+
+def _stage_execution_id(state: dict[str, Any], stage: str) -> str | None:
+    for stage_state in state.get("stageStates", []):
+        if stage_state.get("stageName") == stage:
+            return stage_state.get("latestExecution", {}).get("pipelineExecutionId")
+    return None
+
+
+def _action_history(
+    codepipeline: Any, pipeline: str, stage: str, action: str, execution_id: str | None = None
+) -> Iterator[dict[str, Any]]:
+    """This action's executions, newest first, as ListActionExecutions gives them."""
+    request: dict[str, Any] = {"pipelineName": pipeline, "maxResults": 100}
+    if execution_id:
+        request["filter"] = {"pipelineExecutionId": execution_id}
+    for _ in range(MAX_HISTORY_PAGES):
+        page = codepipeline.list_action_executions(**request)
+        for detail in page.get("actionExecutionDetails", []):
+            if detail.get("stageName") == stage and detail.get("actionName") == action:
+                yield detail
+        if not page.get("nextToken"):
+            return
+        request["nextToken"] = page["nextToken"]
+
+
+def _external_id(detail: dict[str, Any]) -> str | None:
+    result = detail.get("output", {}).get("executionResult", {})
+    value = result.get("externalExecutionId")
+    return value if isinstance(value, str) else None
+
+
+def _outcome_of(status: str | None, summary: str | None, updated_by: str | None,
+                changed_at: datetime | None, error: str | None = None) -> ApprovalOutcome:
+    text = " ".join(filter(None, [summary, error])) or None
+    if status == "Succeeded":
+        reason = "approved"
+    elif status == "Failed":
+        lowered = (text or "").lower()
+        reason = "expired" if "expire" in lowered or "timed out" in lowered else "rejected"
+    elif status == "Abandoned":
+        reason = "superseded"
+    elif status in ("Stopped", "Stopping"):
+        reason = "finished"
+    else:
+        reason = "unknown"
+    return ApprovalOutcome(reason, status, text, updated_by, changed_at)
+
+
+def find_pending(codepipeline: Any, claims: LinkClaims) -> PendingApproval:
+    """The approval a link was made for, if it still waits; else raise NotPending.
+
+    One GetPipelineState call decides the common case. ListActionExecutions is read only
+    when the state carries no token (PARALLEL execution mode) or a different one.
+    """
+    try:
+        state = codepipeline.get_pipeline_state(name=claims.pipeline)
+    except ClientError as error:
+        if _error_code(error) in GONE_ERRORS:
+            raise NotPending(ApprovalOutcome("gone")) from None
+        raise
+    action_state = _action_state(state, claims.stage, claims.action)
+    if action_state is None:
+        raise NotPending(ApprovalOutcome("gone"))
+    latest = action_state.get("latestExecution") or {}
+    token = latest.get("token")
+    if isinstance(token, str) and claims.matches_token(token):
+        if latest.get("status") == "InProgress":
+            return PendingApproval(token, _stage_execution_id(state, claims.stage))
+        raise NotPending(_outcome_of(latest.get("status"), latest.get("summary"),
+                                     latest.get("lastUpdatedBy"), latest.get("lastStatusChange")))
+
+    for detail in _action_history(codepipeline, claims.pipeline, claims.stage, claims.action):
+        external_id = _external_id(detail)
+        if external_id is None or not claims.matches_token(external_id):
+            continue
+        if detail.get("status") == "InProgress":
+            return PendingApproval(external_id, detail.get("pipelineExecutionId"))
+        result = detail.get("output", {}).get("executionResult", {})
+        raise NotPending(_outcome_of(
+            detail.get("status"), result.get("externalExecutionSummary"),
+            detail.get("updatedBy"), detail.get("lastUpdateTime"),
+            (result.get("errorDetails") or {}).get("message"),
+        ))
+
+    if latest.get("status") == "InProgress" and token:
+        raise NotPending(ApprovalOutcome("superseded", "InProgress"))
+    raise NotPending(_outcome_of(latest.get("status"), latest.get("summary"),
+                                 latest.get("lastUpdatedBy"), latest.get("lastStatusChange")))
+
+
+def decision_summary(decision: Decision, approver: str, comment: str) -> str:
+    """`Approved by alice@example.com via Greenlight: <comment>`, cut to 512 characters."""
+    head = f"{decision.past_tense} by {approver} via Greenlight"
+    flat = " ".join(comment.split())
+    text = f"{head}: {flat}" if flat else head
+    if len(text) <= MAX_SUMMARY:
+        return text
+    return text[: MAX_SUMMARY - 1].rstrip() + "…"
+
+
+def submit_decision(codepipeline: Any, claims: LinkClaims, pending: PendingApproval,
+                    summary: str) -> None:
+    """PutApprovalResult with the token read back from CodePipeline; races become NotPending."""
+    try:
+        codepipeline.put_approval_result(
+            pipelineName=claims.pipeline,
+            stageName=claims.stage,
+            actionName=claims.action,
+            result={"summary": summary, "status": claims.decision.status},
+            token=pending.token,
+        )
+    except ClientError as error:
+        code = _error_code(error)
+        if code == "ApprovalAlreadyCompletedException":
+            raise NotPending(ApprovalOutcome("finished")) from None
+        if code == "InvalidApprovalTokenException":
+            raise NotPending(ApprovalOutcome("superseded")) from None
+        if code in GONE_ERRORS:
+            raise NotPending(ApprovalOutcome("gone")) from None
+        raise
+
+
+# --- what the notify side looks up about the run behind an approval request ---
+
+def _find_execution_id(codepipeline: Any, request: ApprovalRequest) -> str | None:
+    state = codepipeline.get_pipeline_state(name=request.pipeline)
+    latest = (_action_state(state, request.stage, request.action) or {}).get("latestExecution", {})
+    if latest.get("token") == request.token:
+        return _stage_execution_id(state, request.stage)
+    digest = token_digest(request.token)
+    for detail in _action_history(codepipeline, request.pipeline, request.stage, request.action):
+        external_id = _external_id(detail)
+        if external_id is not None and token_digest(external_id) == digest:
+            return detail.get("pipelineExecutionId")
+    return None
+
+
+def _commit_message(summary: Any) -> str | None:
+    """CodeStar connection sources put a JSON document in revisionSummary."""
+    if not isinstance(summary, str) or not summary.strip():
+        return None
+    text = summary.strip()
+    if text.startswith("{"):
+        try:
+            document = json.loads(text)
+        except ValueError:
+            document = None
+        if isinstance(document, dict):
+            message = document.get("CommitMessage")
+            text = message.strip() if isinstance(message, str) else ""
+    first_line = text.splitlines()[0] if text else ""
+    return first_line[:200] or None
+
+
+def _source_variables(codepipeline: Any, pipeline: str, execution_id: str) -> dict[str, str]:
+    page = codepipeline.list_action_executions(
+        pipelineName=pipeline, filter={"pipelineExecutionId": execution_id}, maxResults=100
+    )
+    for detail in page.get("actionExecutionDetails", []):
+        category = detail.get("input", {}).get("actionTypeId", {}).get("category")
+        variables = detail.get("output", {}).get("outputVariables")
+        if category == "Source" and isinstance(variables, dict):
+            return {str(k): str(v) for k, v in variables.items()}
+    return {}
+
+
+def _trigger_text(trigger: dict[str, Any], variables: dict[str, str]) -> str | None:
+    kind = trigger.get("triggerType")
+    detail = trigger.get("triggerDetail")
+    if not kind:
+        return None
+    branch = variables.get("BranchName")
+    if kind in ("WebhookV2", "Webhook", "CloudWatchEvent", "PollForSourceChanges") and branch:
+        return f"{kind}: push to {branch}"
+    if kind == "StartPipelineExecution" and detail:
+        return f"Started manually by {detail}"
+    return f"{kind}: {detail}" if detail else str(kind)
+
+
+def describe_run(codepipeline: Any, request: ApprovalRequest) -> ApprovalContext:
+    """The context shown with an approval; what cannot be looked up is left out."""
+    context = ApprovalContext(
+        region=request.region,
+        custom_data=request.custom_data,
+        external_entity_link=request.external_entity_link,
+    )
+    try:
+        execution_id = _find_execution_id(codepipeline, request)
+        if execution_id is None:
+            return context
+        execution = codepipeline.get_pipeline_execution(
+            pipelineName=request.pipeline, pipelineExecutionId=execution_id
+        )["pipelineExecution"]
+        try:
+            variables = _source_variables(codepipeline, request.pipeline, execution_id)
+        except (ClientError, BotoCoreError):
+            variables = {}
+        revisions = execution.get("artifactRevisions") or []
+        revision = None
+        if revisions and revisions[0].get("revisionId"):
+            first = revisions[0]
+            revision = Revision(
+                revision_id=str(first["revisionId"])[:100],
+                message=_commit_message(first.get("revisionSummary")),
+                url=safe_url(first.get("revisionUrl")),
+                branch=variables.get("BranchName"),
+                repository=variables.get("FullRepositoryName"),
+            )
+        return ApprovalContext(
+            region=request.region,
+            execution_id=execution_id,
+            custom_data=request.custom_data,
+            external_entity_link=request.external_entity_link,
+            revision=revision,
+            trigger=_trigger_text(execution.get("trigger") or {}, variables),
+        )
+    except (ClientError, BotoCoreError, KeyError, TypeError) as error:
+        log.warning("pipeline run lookup failed", extra={"error_type": type(error).__name__})
+        return context

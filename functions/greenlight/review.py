@@ -1,0 +1,81 @@
+"""What the decide API does with a link: read it, check the form, submit the decision."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import parse_qs
+
+from greenlight.links import Decision, LinkClaims
+from greenlight.pipeline import (
+    PendingApproval,
+    decision_summary,
+    find_pending,
+    submit_decision,
+)
+
+MAX_BODY_BYTES = 8192
+MAX_COMMENT = 1000
+MIN_REASON = 3
+FORM_TYPE = "application/x-www-form-urlencoded"
+
+
+class BadForm(ValueError):
+    """The submitted form cannot be used; the page says why and offers the form again."""
+
+    def __init__(self, message: str, status: int = 400) -> None:
+        super().__init__(message)
+        self.message = message
+        self.status = status
+
+
+@dataclass(frozen=True)
+class DecisionMade:
+    claims: LinkClaims
+    summary: str
+
+
+def read_comment(body: str | None, is_base64: bool, content_type: str | None) -> str:
+    """The `comment` field of a urlencoded form body; raise BadForm for anything else."""
+    if content_type and content_type.split(";")[0].strip().lower() != FORM_TYPE:
+        raise BadForm("The decision must be sent from the page's form.", status=415)
+    if not body:
+        return ""
+    if len(body) > MAX_BODY_BYTES * 2:
+        raise BadForm("The form is too large.", status=413)
+    try:
+        raw = base64.b64decode(body, validate=True) if is_base64 else body.encode("utf-8")
+        if len(raw) > MAX_BODY_BYTES:
+            raise BadForm("The form is too large.", status=413)
+        text = raw.decode("utf-8")
+        fields = parse_qs(text, keep_blank_values=True, strict_parsing=True,
+                          max_num_fields=4, errors="strict")
+    except (binascii.Error, UnicodeError, ValueError) as error:
+        if isinstance(error, BadForm):
+            raise
+        raise BadForm("The form could not be read.") from None
+    comments = fields.get("comment", [])
+    if len(comments) > 1:
+        raise BadForm("The form has more than one comment.")
+    comment = comments[0] if comments else ""
+    if any(ord(ch) < 0x20 and ch not in "\r\n\t" for ch in comment):
+        raise BadForm("The comment contains control characters.")
+    return comment
+
+
+def check_comment(decision: Decision, comment: str) -> None:
+    if len(comment) > MAX_COMMENT:
+        raise BadForm(f"The comment is longer than {MAX_COMMENT} characters.", status=413)
+    if decision is Decision.REJECT and len(comment.strip()) < MIN_REASON:
+        raise BadForm("Please give a reason for rejecting.")
+
+
+def decide(claims: LinkClaims, comment: str, codepipeline: Any) -> DecisionMade:
+    """Submit a verified link's decision, only if its approval still waits on its token."""
+    check_comment(claims.decision, comment)
+    pending: PendingApproval = find_pending(codepipeline, claims)
+    summary = decision_summary(claims.decision, claims.approver, comment)
+    submit_decision(codepipeline, claims, pending, summary)
+    return DecisionMade(claims, summary)

@@ -1,0 +1,327 @@
+"""The offline stack, in one process: moto (SES, SNS, SQS, Secrets Manager) behind a loopback
+endpoint, the CodePipeline stand-in, and Greenlight's two functions loaded from template.yaml.
+
+Handlers reach all of it through plain boto3 clients, steered only by the environment
+(AWS_ENDPOINT_URL, AWS_ENDPOINT_URL_CODEPIPELINE), exactly as they reach AWS.
+"""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import json
+import logging
+import os
+import queue
+import re
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import boto3
+
+from local.apigateway import LocalApiGateway
+from local.codepipeline.engine import Engine
+from local.codepipeline.server import CodePipelineServer
+from local.lambda_context import LocalContext
+from local.offline import ACCOUNT_ID, LOCAL_SIGNING_KEY, REGION, approval_subject, sns_event
+from local.sam_template import (
+    ROOT,
+    FunctionSpec,
+    decide_function,
+    load_template,
+    notify_function,
+    parameter_defaults,
+    resolve,
+)
+
+log = logging.getLogger(__name__)
+
+TOPIC_NAME = "greenlight-approvals"
+DEAD_LETTER_QUEUE = "greenlight-notify-dlq"
+SECRET_NAME = "greenlight/signing-key"  # noqa: S105 - a name, not a secret
+PIPELINES = ROOT / "local" / "pipelines"
+# Lambda retries a failed asynchronous invocation twice before the dead-letter queue.
+ASYNC_RETRIES = 2
+
+LOCAL_PARAMETERS = {
+    "SenderEmail": "greenlight@example.com",
+    "ApproverEmails": "alice@example.com,bob@example.com",
+    "PipelineNames": "greenlight-demo",
+    "ApiStageName": "Prod",
+}
+
+QUIET_ENVIRONMENT = {
+    "AWS_DEFAULT_REGION": REGION,
+    "AWS_REGION": REGION,
+    "AWS_ACCESS_KEY_ID": "testing",
+    "AWS_SECRET_ACCESS_KEY": "testing",
+    "AWS_SESSION_TOKEN": "testing",
+    "MOTO_ALLOW_NONEXISTENT_REGION": "true",
+    "POWERTOOLS_TRACE_DISABLED": "true",
+}
+
+
+@dataclass
+class Mail:
+    """One mail as SES received it."""
+
+    recipient: str
+    subject: str
+    raw: str
+    text: str
+    html: str
+    paths: list[Path] = field(default_factory=list)
+
+
+def _parse_mail(raw: str) -> Mail:
+    message = email.message_from_string(raw, policy=email.policy.default)
+    text = html = ""
+    for part in message.walk():
+        if part.get_content_type() == "text/plain" and not text:
+            text = part.get_content()
+        elif part.get_content_type() == "text/html" and not html:
+            html = part.get_content()
+    return Mail(str(message["To"]), str(message["Subject"]), raw, text, html)
+
+
+class OfflineStack:
+    """Start with `with OfflineStack(...) as stack:`; everything stops on exit."""
+
+    def __init__(
+        self,
+        *,
+        outbox: Path | None = None,
+        parameters: dict[str, str] | None = None,
+        action_seconds: float = 0.5,
+        deliver_approvals: bool = True,
+        api_port: int = 0,
+        extra_environment: dict[str, str] | None = None,
+        on_mail: Callable[[Mail], None] | None = None,
+        clock: Callable[[], datetime] | None = None,
+    ) -> None:
+        self.template = load_template()
+        self.parameters = parameter_defaults(self.template) | LOCAL_PARAMETERS | (parameters or {})
+        self.outbox = outbox
+        self.action_seconds = action_seconds
+        self.deliver_approvals = deliver_approvals
+        self.api_port = api_port
+        self.extra_environment = extra_environment or {}
+        self.on_mail = on_mail
+        self.clock = clock
+        self.mails: list[Mail] = []
+        self.notify_errors: list[BaseException] = []
+        self._seen_messages = 0
+        self._saved_environment: dict[str, str | None] = {}
+        self._deliveries: queue.Queue[str | None] = queue.Queue()
+        self._idle = threading.Condition()
+        self._pending_deliveries = 0
+        self._stops: list[Callable[[], None]] = []
+
+    # --- start and stop ---
+
+    def __enter__(self) -> OfflineStack:
+        try:
+            self.start()
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def start(self) -> None:
+        from moto.server import ThreadedMotoServer
+
+        self._set_environment(QUIET_ENVIRONMENT | self.extra_environment)
+        moto = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+        moto.start()
+        self._stops.append(moto.stop)
+        host, port = moto.get_host_and_port()
+        self.moto_url = f"http://{host}:{port}"
+
+        engine_options: dict[str, Any] = {"publish": self._publish,
+                                          "action_seconds": self.action_seconds,
+                                          "region": REGION, "account_id": ACCOUNT_ID}
+        if self.clock is not None:
+            engine_options["clock"] = self.clock
+        self.engine = Engine(**engine_options)
+        self.codepipeline_server = CodePipelineServer(self.engine, auto_advance=True)
+        self.codepipeline_server.start()
+        self._stops.append(self.codepipeline_server.stop)
+        self._set_environment({
+            "AWS_ENDPOINT_URL": self.moto_url,
+            "AWS_ENDPOINT_URL_CODEPIPELINE": self.codepipeline_server.endpoint_url,
+        })
+        self._create_resources()
+
+        self.decide_spec = decide_function(self.template)
+        self.notify_spec = notify_function(self.template)
+        self.gateway = LocalApiGateway(self._invoke_decide, stage=self.parameters["ApiStageName"],
+                                       port=self.api_port)
+        self.api_url = self.gateway.url
+        names = self.parameters | {
+            "SigningSecret": self.secret_arn,
+            "ApprovalTopic": self.topic_arn,
+            "AWS::Region": REGION,
+            "AWS::AccountId": ACCOUNT_ID,
+            "AWS::URLSuffix": "amazonaws.com",
+            "AWS::Partition": "aws",
+        }
+        for spec in (self.notify_spec, self.decide_spec):
+            self._set_environment(self._function_environment(spec, names))
+        self.notify_handler = self.notify_spec.load_handler()
+        self.decide_handler = self.decide_spec.load_handler()
+        self.gateway.start()
+        self._stops.append(self.gateway.stop)
+        worker = threading.Thread(target=self._deliver_forever, name="sns-to-notify", daemon=True)
+        worker.start()
+        self._stops.append(lambda: self._deliveries.put(None))
+
+    def stop(self) -> None:
+        while self._stops:
+            try:
+                self._stops.pop()()
+            except Exception:
+                log.exception("stopping a local service failed")
+        for name, value in self._saved_environment.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+        self._saved_environment.clear()
+
+    def _set_environment(self, values: dict[str, str]) -> None:
+        for name, value in values.items():
+            self._saved_environment.setdefault(name, os.environ.get(name))
+            os.environ[name] = value
+
+    def _function_environment(self, spec: FunctionSpec, names: dict[str, str]) -> dict[str, str]:
+        env = {}
+        for name, value in spec.environment.items():
+            if name == "APPROVAL_API_URL":
+                env[name] = self.api_url
+            elif name not in os.environ or name not in QUIET_ENVIRONMENT | self.extra_environment:
+                env[name] = resolve(value, names)
+        return env
+
+    def _create_resources(self) -> None:
+        ses = boto3.client("sesv2")
+        ses.create_email_identity(EmailIdentity=self.parameters["SenderEmail"])
+        secrets = boto3.client("secretsmanager")
+        self.secret_arn = secrets.create_secret(Name=SECRET_NAME,
+                                                SecretString=LOCAL_SIGNING_KEY)["ARN"]
+        sns = boto3.client("sns")
+        self.topic_arn = sns.create_topic(Name=TOPIC_NAME)["TopicArn"]
+        sqs = boto3.client("sqs")
+        self.dead_letter_queue_url = sqs.create_queue(QueueName=DEAD_LETTER_QUEUE)["QueueUrl"]
+
+    # --- pipelines ---
+
+    def load_pipeline(self, path: Path | str) -> str:
+        """Create or update a pipeline from an `update-pipeline --cli-input-json` file."""
+        document = json.loads(Path(path).read_text(encoding="utf-8"))
+        declaration = document.get("pipeline", document)
+        self._point_notifications_here(declaration)
+        self.engine.update_pipeline(declaration)
+        return str(declaration["name"])
+
+    def _point_notifications_here(self, declaration: dict[str, Any]) -> None:
+        for stage in declaration.get("stages", []):
+            for action in stage.get("actions", []):
+                configuration = action.get("configuration") or {}
+                if "NotificationArn" in configuration:
+                    configuration["NotificationArn"] = self.topic_arn
+
+    # --- SNS to the notify function, as Lambda's asynchronous invocation does it ---
+
+    def _publish(self, topic_arn: str, message: str) -> None:
+        with self._idle:
+            self._pending_deliveries += 1
+        self._deliveries.put(json.dumps({"topic": topic_arn, "message": message}))
+
+    def publish(self, message: str, topic_arn: str | None = None) -> None:
+        """Publish a message to the approval topic, as CodePipeline would."""
+        self._publish(topic_arn or self.topic_arn, message)
+
+    def _deliver_forever(self) -> None:
+        while (item := self._deliveries.get()) is not None:
+            delivery = json.loads(item)
+            try:
+                self._deliver(delivery["topic"], delivery["message"])
+            finally:
+                with self._idle:
+                    self._pending_deliveries -= 1
+                    self._idle.notify_all()
+
+    def _deliver(self, topic_arn: str, message: str) -> None:
+        subject = approval_subject(message)
+        boto3.client("sns").publish(TopicArn=topic_arn, Message=message,
+                                    **({"Subject": subject} if subject else {}))
+        if not self.deliver_approvals:
+            return
+        event = sns_event(topic_arn, message, subject)
+        self.invoke_notify(event)
+
+    def invoke_notify(self, event: dict[str, Any]) -> Any:
+        """Invoke the notify function with retries, then the dead-letter queue, as Lambda does."""
+        for attempt in range(ASYNC_RETRIES + 1):
+            try:
+                result = self.notify_handler(event, LocalContext(function_name="NotifyFunction"))
+                self.collect_mails()
+                return result
+            except Exception as error:
+                self.collect_mails()
+                log.warning("notify failed (attempt %d): %s", attempt + 1, type(error).__name__)
+                if attempt == ASYNC_RETRIES:
+                    self.notify_errors.append(error)
+                    boto3.client("sqs").send_message(QueueUrl=self.dead_letter_queue_url,
+                                                     MessageBody=json.dumps(event))
+        return None
+
+    def wait_for_deliveries(self, timeout: float = 30.0) -> bool:
+        """Block until every published message has been handed to the notify function."""
+        with self._idle:
+            return self._idle.wait_for(lambda: self._pending_deliveries == 0, timeout)
+
+    def dead_letters(self) -> list[dict[str, Any]]:
+        sqs = boto3.client("sqs")
+        messages = sqs.receive_message(QueueUrl=self.dead_letter_queue_url,
+                                       MaxNumberOfMessages=10).get("Messages", [])
+        return [json.loads(m["Body"]) for m in messages]
+
+    # --- mail ---
+
+    def collect_mails(self) -> list[Mail]:
+        """New mails SES accepted since the last call, also written to the outbox."""
+        from moto.ses.models import ses_backends
+
+        sent = ses_backends[ACCOUNT_ID][REGION].sent_messages
+        fresh = []
+        for message in sent[self._seen_messages:]:
+            raw = getattr(message, "raw_data", None)
+            if raw is None:
+                continue
+            mail = _parse_mail(raw)
+            self.mails.append(mail)
+            if self.outbox is not None:
+                self._write_outbox(mail, len(self.mails))
+            fresh.append(mail)
+            if self.on_mail:
+                self.on_mail(mail)
+        self._seen_messages = len(sent)
+        return fresh
+
+    def _write_outbox(self, mail: Mail, number: int) -> None:
+        assert self.outbox is not None
+        self.outbox.mkdir(parents=True, exist_ok=True)
+        who = re.sub(r"[^a-z0-9]+", "-", mail.recipient.split("@")[0].lower()).strip("-")
+        stem = self.outbox / f"{number:03d}-{who}"
+        eml, html = stem.with_suffix(".eml"), stem.with_suffix(".html")
+        eml.write_text(mail.raw, encoding="utf-8")
+        html.write_text(mail.html, encoding="utf-8")
+        mail.paths = [html, eml]

@@ -1,0 +1,107 @@
+"""Approval mails: content, escaping, headers and the two signed links."""
+
+from __future__ import annotations
+
+import dataclasses
+import email
+import email.policy
+import re
+from datetime import UTC, datetime
+
+import pytest
+
+from greenlight.approval import parse_approval_message
+from greenlight.links import ApprovalContext, Decision, Revision, read_link
+from greenlight.mail import (
+    ApprovalEmail,
+    approval_subject,
+    compose_approval_email,
+    one_line,
+    to_mime,
+)
+from greenlight.rendering import Templates
+from tests.conftest import sns_message
+
+KEY = "k" * 48
+API = "https://abc.execute-api.us-east-1.amazonaws.com/Prod"
+NOW = datetime(2026, 11, 27, 10, 15, tzinfo=UTC)
+CONTEXT = ApprovalContext(
+    region="us-east-1", execution_id="b3c1d2e4", custom_data="Release 42",
+    external_entity_link="https://github.com/acme/webapp/pull/42",
+    revision=Revision("9fceb02d0ae598e95dc970b74767f19372d61af8", "Add the checkout page",
+                      "https://github.com/acme/webapp/commit/9fceb02", "release/1.2", "acme/webapp"),
+    trigger="WebhookV2: push to release/1.2",
+)
+
+
+def compose(templates: Templates, context: ApprovalContext = CONTEXT,
+            message: str | None = None) -> ApprovalEmail:
+    request = parse_approval_message(message or sns_message("approval-request.json"))
+    return compose_approval_email(request, context, "alice@example.com", keys=[KEY],
+                                  api_url=API, templates=templates)
+
+
+def links(html: str) -> dict[str, str]:
+    found = re.findall(r'<a href="([^"]+)"[^>]*>(Approve|Reject)</a>', html)
+    return {text: url.replace("&amp;", "&") for url, text in found}
+
+
+def test_the_mail_has_one_approve_and_one_reject_link_for_its_approver(
+        templates: Templates) -> None:
+    mail = compose(templates)
+    found = links(mail.html)
+    assert set(found) == {"Approve", "Reject"}
+    for text, url in found.items():
+        assert url.startswith(API + "/approvals/")
+        claims = read_link(url.rsplit("/", 1)[1], [KEY], NOW)
+        assert claims.approver == "alice@example.com"
+        assert claims.decision is (Decision.APPROVE if text == "Approve" else Decision.REJECT)
+        assert claims.expires == datetime(2099, 12, 31, 23, 59, tzinfo=UTC)
+        assert url in mail.text
+
+
+def test_the_mail_shows_what_is_being_approved(templates: Templates) -> None:
+    mail = compose(templates)
+    for part in (mail.html, mail.text):
+        for expected in ("greenlight-demo", "Approval", "ManualApproval", "9fceb02d0ae5",
+                         "Add the checkout page", "release/1.2", "Release 42",
+                         "https://github.com/acme/webapp/pull/42", "2099-12-31 23:59 UTC",
+                         "push to release/1.2"):
+            assert expected in part, expected
+
+
+def test_the_mail_leaves_out_what_could_not_be_looked_up(templates: Templates) -> None:
+    mail = compose(templates, ApprovalContext(region="us-east-1"),
+                   sns_message("approval-request-null-fields.json"))
+    assert "Revision" not in mail.html and "Branch" not in mail.text
+    assert "greenlight-demo" in mail.html and "Approve" in mail.html
+
+
+def test_custom_data_and_commit_messages_cannot_inject_html(templates: Templates) -> None:
+    hostile = '<script>alert(1)</script><a href="https://evil.example">x</a>'
+    context = dataclasses.replace(
+        CONTEXT, custom_data=hostile,
+        revision=dataclasses.replace(CONTEXT.revision, message=hostile),  # type: ignore[arg-type]
+    )
+    mail = compose(templates, context)
+    assert "<script>" not in mail.html and 'href="https://evil.example"' not in mail.html
+    assert "&lt;script&gt;" in mail.html
+    assert hostile in mail.text  # plain text is shown as text
+
+
+def test_the_subject_names_pipeline_and_action_on_one_line() -> None:
+    request = parse_approval_message(sns_message("approval-request.json"))
+    assert approval_subject(request) == "Approval needed: greenlight-demo / ManualApproval"
+    assert one_line("a\r\nBcc: x@example.com\tb", 200) == "a Bcc: x@example.com b"
+    assert len(one_line("x" * 500, 200)) == 200
+
+
+def test_the_mime_message_has_text_and_html_and_safe_headers(templates: Templates) -> None:
+    mail = dataclasses.replace(compose(templates), subject="Approval needed: a\r\nBcc: x")
+    with pytest.raises(ValueError):
+        to_mime(mail, "greenlight@example.com", NOW)
+    raw = to_mime(compose(templates), "greenlight@example.com", NOW)
+    parsed = email.message_from_bytes(raw, policy=email.policy.default)
+    assert parsed["To"] == "alice@example.com" and parsed["Auto-Submitted"] == "auto-generated"
+    types = [part.get_content_type() for part in parsed.walk()]
+    assert types == ["multipart/alternative", "text/plain", "text/html"]

@@ -1,0 +1,199 @@
+"""Is the approval still waiting on this link's token? Checked against model-validated stubs."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import boto3
+import pytest
+from botocore.stub import Stubber
+
+from greenlight.links import ApprovalContext, Decision, LinkClaims, token_digest
+from greenlight.pipeline import (
+    MAX_SUMMARY,
+    NotPending,
+    PendingApproval,
+    decision_summary,
+    find_pending,
+    submit_decision,
+)
+
+TOKEN = "3f0e9a52-5b7c-4f1e-9d3a-6c2b8e41a7d0"
+NEWER = "9b1f0d8e-1111-4c2d-8e3f-aaaaaaaaaaaa"
+EXECUTION = "b3c1d2e4-5f67-4a89-9b0c-1d2e3f4a5b6c"
+CHANGED = datetime(2026, 11, 27, 9, 0, tzinfo=UTC)
+
+CLAIMS = LinkClaims(
+    pipeline="payments", stage="Approval", action="ManualApproval",
+    token_digest=token_digest(TOKEN), approver="alice@example.com", decision=Decision.APPROVE,
+    expires=CHANGED + timedelta(days=7), context=ApprovalContext(region="us-east-1"),
+)
+
+
+@pytest.fixture
+def codepipeline() -> Iterator[tuple[Any, Stubber]]:
+    client = boto3.client("codepipeline", region_name="us-east-1",
+                          aws_access_key_id="x", aws_secret_access_key="x")  # noqa: S106
+    with Stubber(client) as stubber:
+        yield client, stubber
+        stubber.assert_no_pending_responses()
+
+
+def state(action_execution: dict[str, Any] | None, *others: dict[str, Any]) -> dict[str, Any]:
+    approval: dict[str, Any] = {"actionName": "ManualApproval"}
+    if action_execution is not None:
+        approval["latestExecution"] = action_execution
+    return {
+        "pipelineName": "payments",
+        "pipelineVersion": 3,
+        "stageStates": [
+            {"stageName": "Build", "latestExecution": {"pipelineExecutionId": EXECUTION,
+                                                       "status": "Succeeded"},
+             "actionStates": [{"actionName": "Build", "latestExecution": {"status": "Succeeded"}}]},
+            {"stageName": "Approval",
+             "latestExecution": {"pipelineExecutionId": EXECUTION, "status": "InProgress"},
+             "actionStates": [approval, *others]},
+            {"stageName": "Deploy", "actionStates": [{"actionName": "Deploy"}]},
+        ],
+    }
+
+
+def history(*details: dict[str, Any]) -> dict[str, Any]:
+    return {"actionExecutionDetails": list(details)}
+
+
+def approval_detail(token: str, status: str, summary: str | None = None,
+                    execution: str = EXECUTION) -> dict[str, Any]:
+    result: dict[str, Any] = {"externalExecutionId": token}
+    if summary:
+        result["externalExecutionSummary"] = summary
+    return {"pipelineExecutionId": execution, "actionExecutionId": "a-" + token[:8],
+            "stageName": "Approval", "actionName": "ManualApproval", "status": status,
+            "input": {"actionTypeId": {"category": "Approval", "owner": "AWS",
+                                       "provider": "Manual", "version": "1"}},
+            "output": {"executionResult": result}}
+
+
+def test_the_current_token_is_pending_after_one_call(codepipeline: Any) -> None:
+    client, stub = codepipeline
+    stub.add_response("get_pipeline_state", state(
+        {"status": "InProgress", "token": TOKEN, "lastStatusChange": CHANGED}),
+        {"name": "payments"})
+    assert find_pending(client, CLAIMS) == PendingApproval(TOKEN, EXECUTION)
+
+
+def test_a_stale_link_is_superseded_when_a_newer_run_waits(codepipeline: Any) -> None:
+    client, stub = codepipeline
+    stub.add_response("get_pipeline_state", state({"status": "InProgress", "token": NEWER}))
+    stub.add_response("list_action_executions", history(
+        approval_detail(NEWER, "InProgress"), approval_detail(TOKEN, "Abandoned")))
+    with pytest.raises(NotPending) as raised:
+        find_pending(client, CLAIMS)
+    assert raised.value.outcome.reason == "superseded"
+
+
+def test_a_stale_link_with_no_history_left_is_still_superseded(codepipeline: Any) -> None:
+    client, stub = codepipeline
+    stub.add_response("get_pipeline_state", state({"status": "InProgress", "token": NEWER}))
+    stub.add_response("list_action_executions", history())
+    with pytest.raises(NotPending) as raised:
+        find_pending(client, CLAIMS)
+    assert raised.value.outcome.reason == "superseded"
+
+
+def test_an_approved_request_reports_who_approved_it(codepipeline: Any) -> None:
+    client, stub = codepipeline
+    stub.add_response("get_pipeline_state", state({
+        "status": "Succeeded", "token": TOKEN, "summary": "Approved by bob@example.com",
+        "lastUpdatedBy": "arn:aws:sts::123456789012:assumed-role/greenlight/bob",
+        "lastStatusChange": CHANGED}))
+    with pytest.raises(NotPending) as raised:
+        find_pending(client, CLAIMS)
+    outcome = raised.value.outcome
+    assert (outcome.reason, outcome.summary) == ("approved", "Approved by bob@example.com")
+    assert outcome.changed_at == CHANGED
+
+
+def test_an_expired_request_is_reported_as_expired(codepipeline: Any) -> None:
+    client, stub = codepipeline
+    stub.add_response("get_pipeline_state", state({}))
+    stub.add_response("list_action_executions", history(
+        approval_detail(TOKEN, "Failed", "Approval request expired")))
+    with pytest.raises(NotPending) as raised:
+        find_pending(client, CLAIMS)
+    assert raised.value.outcome.reason == "expired"
+
+
+def test_parallel_mode_finds_the_token_in_the_action_history(codepipeline: Any) -> None:
+    client, stub = codepipeline
+    stub.add_response("get_pipeline_state", state({"status": "InProgress"}))
+    stub.add_response("list_action_executions", {
+        "actionExecutionDetails": [approval_detail(NEWER, "InProgress", execution="e-2")],
+        "nextToken": "page-2"})
+    stub.add_response("list_action_executions",
+                      history(approval_detail(TOKEN, "InProgress", execution="e-1")),
+                      {"pipelineName": "payments", "maxResults": 100, "nextToken": "page-2"})
+    assert find_pending(client, CLAIMS) == PendingApproval(TOKEN, "e-1")
+
+
+def test_a_deleted_pipeline_is_gone(codepipeline: Any) -> None:
+    client, stub = codepipeline
+    stub.add_client_error("get_pipeline_state", "PipelineNotFoundException")
+    with pytest.raises(NotPending) as raised:
+        find_pending(client, CLAIMS)
+    assert raised.value.outcome.reason == "gone"
+
+
+def test_a_renamed_action_is_gone(codepipeline: Any) -> None:
+    client, stub = codepipeline
+    stub.add_response("get_pipeline_state", state({"status": "InProgress", "token": TOKEN}))
+    with pytest.raises(NotPending):
+        find_pending(client, dataclasses.replace(CLAIMS, action="Other"))
+
+
+def test_throttling_is_not_mistaken_for_an_answer(codepipeline: Any) -> None:
+    client, stub = codepipeline
+    stub.add_client_error("get_pipeline_state", "ThrottlingException", http_status_code=400)
+    with pytest.raises(Exception) as raised:
+        find_pending(client, CLAIMS)
+    assert not isinstance(raised.value, NotPending)
+
+
+def test_the_decision_is_submitted_with_the_token_from_codepipeline(codepipeline: Any) -> None:
+    client, stub = codepipeline
+    stub.add_response("put_approval_result", {"approvedAt": CHANGED}, {
+        "pipelineName": "payments", "stageName": "Approval", "actionName": "ManualApproval",
+        "result": {"summary": "Approved by alice@example.com via Greenlight",
+                   "status": "Approved"},
+        "token": TOKEN})
+    submit_decision(client, CLAIMS, PendingApproval(TOKEN),
+                    "Approved by alice@example.com via Greenlight")
+
+
+@pytest.mark.parametrize(("code", "reason"), [
+    ("InvalidApprovalTokenException", "superseded"),
+    ("ApprovalAlreadyCompletedException", "finished"),
+    ("ActionNotFoundException", "gone"),
+])
+def test_a_lost_race_becomes_not_pending(codepipeline: Any, code: str, reason: str) -> None:
+    client, stub = codepipeline
+    stub.add_client_error("put_approval_result", code)
+    with pytest.raises(NotPending) as raised:
+        submit_decision(client, CLAIMS, PendingApproval(TOKEN), "x")
+    assert raised.value.outcome.reason == reason
+
+
+def test_a_summary_names_the_approver_and_keeps_the_comment() -> None:
+    assert decision_summary(Decision.APPROVE, "alice@example.com", "  Looks\r\ngood ") == \
+        "Approved by alice@example.com via Greenlight: Looks good"
+    assert decision_summary(Decision.REJECT, "bob@example.com", "") == \
+        "Rejected by bob@example.com via Greenlight"
+
+
+def test_a_long_summary_is_cut_to_512_characters() -> None:
+    summary = decision_summary(Decision.REJECT, "bob@example.com", "word " * 300)
+    assert len(summary) == MAX_SUMMARY and summary.endswith("…")
+    assert summary.startswith("Rejected by bob@example.com via Greenlight: word")
