@@ -21,7 +21,6 @@ from greenlight.links import (
     sign_link,
     token_digest,
 )
-
 from local.apigateway import proxy_event
 from local.offline import LOCAL_SIGNING_KEY, REGION, sns_event
 from local.sam_template import ROOT

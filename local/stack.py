@@ -15,6 +15,8 @@ import os
 import queue
 import re
 import threading
+import uuid
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -112,9 +114,12 @@ class OfflineStack:
         self.extra_environment = extra_environment or {}
         self.on_mail = on_mail
         self.clock = clock
+        # Tokens the next approvals receive, in order, before fresh random ones.
+        self.preset_tokens: deque[str] = deque()
         self.mails: list[Mail] = []
         self.notify_errors: list[BaseException] = []
         self._seen_messages = 0
+        self._mail_lock = threading.Lock()
         self._saved_environment: dict[str, str | None] = {}
         self._deliveries: queue.Queue[str | None] = queue.Queue()
         self._idle = threading.Condition()
@@ -149,6 +154,7 @@ class OfflineStack:
                                           "region": REGION, "account_id": ACCOUNT_ID}
         if self.clock is not None:
             engine_options["clock"] = self.clock
+        engine_options["token_factory"] = self._next_token
         self.engine = Engine(**engine_options)
         self.codepipeline_server = CodePipelineServer(self.engine, auto_advance=True)
         self.codepipeline_server.start()
@@ -181,6 +187,12 @@ class OfflineStack:
         worker = threading.Thread(target=self._deliver_forever, name="sns-to-notify", daemon=True)
         worker.start()
         self._stops.append(lambda: self._deliveries.put(None))
+
+    def _invoke_decide(self, event: dict[str, Any], context: Any) -> Any:
+        return self.decide_handler(event, context)
+
+    def _next_token(self) -> str:
+        return self.preset_tokens.popleft() if self.preset_tokens else str(uuid.uuid4())
 
     def stop(self) -> None:
         while self._stops:
@@ -300,20 +312,22 @@ class OfflineStack:
         """New mails SES accepted since the last call, also written to the outbox."""
         from moto.ses.models import ses_backends
 
-        sent = ses_backends[ACCOUNT_ID][REGION].sent_messages
-        fresh = []
-        for message in sent[self._seen_messages:]:
-            raw = getattr(message, "raw_data", None)
-            if raw is None:
-                continue
-            mail = _parse_mail(raw)
-            self.mails.append(mail)
-            if self.outbox is not None:
-                self._write_outbox(mail, len(self.mails))
-            fresh.append(mail)
+        with self._mail_lock:
+            sent = list(ses_backends[ACCOUNT_ID][REGION].sent_messages)
+            fresh = []
+            for message in sent[self._seen_messages:]:
+                raw = getattr(message, "raw_data", None)
+                if raw is None:
+                    continue
+                mail = _parse_mail(raw)
+                self.mails.append(mail)
+                if self.outbox is not None:
+                    self._write_outbox(mail, len(self.mails))
+                fresh.append(mail)
+            self._seen_messages = len(sent)
+        for mail in fresh:
             if self.on_mail:
                 self.on_mail(mail)
-        self._seen_messages = len(sent)
         return fresh
 
     def _write_outbox(self, mail: Mail, number: int) -> None:

@@ -66,7 +66,7 @@ def test_a_changed_character_invalidates_the_link(position: int) -> None:
 def test_a_link_for_approval_cannot_be_turned_into_a_rejection() -> None:
     approve = sign_link(claims(decision=Decision.APPROVE), [NEW_KEY])
     reject = sign_link(claims(decision=Decision.REJECT), [NEW_KEY])
-    approve_payload, approve_sig = approve.rsplit(".", 1)
+    _, approve_sig = approve.rsplit(".", 1)
     reject_payload, _ = reject.rsplit(".", 1)
     with pytest.raises(LinkInvalid):
         read_link(f"{reject_payload}.{approve_sig}", [NEW_KEY], NOW)
@@ -121,7 +121,8 @@ def test_a_key_dropped_from_the_secret_stops_verifying() -> None:
         read_link(old_link, [NEW_KEY], NOW)
 
 
-@pytest.mark.parametrize("secret", ["short", "[]", '["' + "k" * 40 + '", ""]', "[1, 2]", "[not json"])
+@pytest.mark.parametrize(
+    "secret", ["short", "[]", '["' + "k" * 40 + '", ""]', "[1, 2]", "[not json"])
 def test_a_weak_or_malformed_signing_secret_is_refused(secret: str) -> None:
     with pytest.raises(ValueError):
         signing_keys(secret)

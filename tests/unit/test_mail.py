@@ -29,7 +29,8 @@ CONTEXT = ApprovalContext(
     region="us-east-1", execution_id="b3c1d2e4", custom_data="Release 42",
     external_entity_link="https://github.com/acme/webapp/pull/42",
     revision=Revision("9fceb02d0ae598e95dc970b74767f19372d61af8", "Add the checkout page",
-                      "https://github.com/acme/webapp/commit/9fceb02", "release/1.2", "acme/webapp"),
+                      "https://github.com/acme/webapp/commit/9fceb02", "release/1.2",
+                      "acme/webapp"),
     trigger="WebhookV2: push to release/1.2",
 )
 

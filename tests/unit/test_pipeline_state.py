@@ -36,7 +36,7 @@ CLAIMS = LinkClaims(
 @pytest.fixture
 def codepipeline() -> Iterator[tuple[Any, Stubber]]:
     client = boto3.client("codepipeline", region_name="us-east-1",
-                          aws_access_key_id="x", aws_secret_access_key="x")  # noqa: S106
+                          aws_access_key_id="x", aws_secret_access_key="x")
     with Stubber(client) as stubber:
         yield client, stubber
         stubber.assert_no_pending_responses()

@@ -1,0 +1,6 @@
+"""An offline stand-in for AWS CodePipeline, spoken to by plain boto3 clients over JSON 1.1."""
+
+from local.codepipeline.engine import Engine, ServiceError, utc_now
+from local.codepipeline.server import CodePipelineServer
+
+__all__ = ["CodePipelineServer", "Engine", "ServiceError", "utc_now"]

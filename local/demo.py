@@ -1,0 +1,132 @@
+"""The whole approval flow offline, in one command (`make demo`).
+
+A pipeline (Source, Build, Approval, Deploy) runs in the local CodePipeline stand-in, reaches
+its manual approval, and Greenlight mails the approvers: the mails land in outbox/. Open one
+in a browser and click Approve or Reject; the links go to the decide function served on
+localhost as API Gateway would serve it. The terminal follows the pipeline's stages.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import shutil
+import socket
+import sys
+import time
+from pathlib import Path
+from typing import Any, TextIO
+
+import boto3
+
+from local.codepipeline.cli import format_state_line
+from local.sam_template import ROOT
+from local.stack import PIPELINES, Mail, OfflineStack
+
+OUTBOX = ROOT / "outbox"
+DEFAULT_PORT = 8642
+FINISHED = {"Succeeded", "Failed", "Stopped", "Superseded", "Cancelled"}
+QUIET = {"POWERTOOLS_LOG_LEVEL": "WARNING", "POWERTOOLS_METRICS_DISABLED": "true"}
+
+
+def free_port(preferred: int) -> int:
+    with socket.socket() as probe:
+        try:
+            probe.bind(("127.0.0.1", preferred))
+            return preferred
+        except OSError:
+            probe.bind(("127.0.0.1", 0))
+            return int(probe.getsockname()[1])
+
+
+def run(pipeline_file: Path, port: int, action_seconds: float, wait_minutes: float,
+        out: TextIO = sys.stdout) -> str:
+    """Run one execution to its end (or until the wait runs out); return its final status."""
+    if OUTBOX.exists():
+        shutil.rmtree(OUTBOX)
+
+    def announce(mail: Mail) -> None:
+        where = mail.paths[0].relative_to(ROOT) if mail.paths else "?"
+        print(f"  mail to {mail.recipient:<22} {where}", file=out)
+
+    with OfflineStack(outbox=OUTBOX, api_port=free_port(port), action_seconds=action_seconds,
+                      extra_environment=QUIET, on_mail=announce) as stack:
+        pipeline = stack.load_pipeline(pipeline_file)
+        codepipeline = boto3.client("codepipeline")
+        print(f"Greenlight offline: approvals API at {stack.api_url}", file=out)
+        print(f"Pipeline {pipeline} loaded from {pipeline_file.relative_to(ROOT)}", file=out)
+
+        started = stack.engine.push(branch="feature/login", paths=["src/login.py"],
+                                    message="WIP: login form")
+        print(f"git push to feature/login -> {len(started)} executions "
+              "(the trigger only takes main and release/*)", file=out)
+        started = stack.engine.push(branch="main", paths=["src/checkout.py"],
+                                    message="Add the checkout page")
+        if not started:
+            raise SystemExit("the push to main started nothing: check the pipeline's triggers")
+        execution_id = started[0]
+        print(f"git push to main -> execution {execution_id}\n", file=out)
+
+        last_line = ""
+        told = False
+        deadline = time.monotonic() + wait_minutes * 60
+        status = "InProgress"
+        while time.monotonic() < deadline:
+            state = codepipeline.get_pipeline_state(name=pipeline)
+            line = format_state_line(state)
+            if line != last_line:
+                print(f"  {time.strftime('%H:%M:%S')}  {line}", file=out)
+                last_line = line
+            if stack.mails and not told:
+                stack.wait_for_deliveries(5)
+                told = True
+                first = stack.mails[0]
+                print("\nThe pipeline waits for approval. Open a mail in a browser:\n"
+                      f"  {first.paths[0] if first.paths else ''}\n"
+                      "and click Approve (or Reject, with a reason). Ctrl-C stops the demo.\n",
+                      file=out)
+            status = codepipeline.get_pipeline_execution(
+                pipelineName=pipeline, pipelineExecutionId=execution_id
+            )["pipelineExecution"]["status"]
+            if status in FINISHED:
+                break
+            time.sleep(0.25)
+        final = codepipeline.get_pipeline_state(name=pipeline)
+        print(f"\nExecution {execution_id}: {status}", file=out)
+        print_state_table(final, out)
+        return str(status)
+
+
+def print_state_table(state: dict[str, Any], out: TextIO) -> None:
+    """The stages as `aws codepipeline get-pipeline-state --output table` lists them."""
+    print(f"{'STAGE':<10} {'STATUS':<11} ACTIONS", file=out)
+    for stage in state["stageStates"]:
+        actions = ", ".join(
+            f"{a['actionName']}={a.get('latestExecution', {}).get('status', 'None')}"
+            for a in stage.get("actionStates", []))
+        status = stage.get("latestExecution", {}).get("status", "None")
+        print(f"{stage['stageName']:<10} {status:<11} {actions}", file=out)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--pipeline", type=Path, default=PIPELINES / "seed-pipeline.json",
+                        help="a pipeline.json in update-pipeline form")
+    parser.add_argument("--port", type=int, default=DEFAULT_PORT,
+                        help="port of the local approvals API (a free one if taken)")
+    parser.add_argument("--action-seconds", type=float, default=1.5,
+                        help="how long each simulated build or deploy action takes")
+    parser.add_argument("--wait-minutes", type=float, default=60,
+                        help="stop waiting for a decision after this long")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    try:
+        status = run(args.pipeline.resolve(), args.port, args.action_seconds, args.wait_minutes)
+    except KeyboardInterrupt:
+        print("\nStopped.")
+        return
+    sys.exit(0 if status in FINISHED else 1)
+
+
+if __name__ == "__main__":
+    main()

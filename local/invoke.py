@@ -1,0 +1,95 @@
+"""Replay an event through a function of template.yaml against the offline stack, no Docker.
+
+    python -m local.invoke NotifyFunction events/approval-request.json
+    python -m local.invoke DecideFunction events/decide-post-approve.json
+
+Before the event runs, the example pipeline is started and left waiting at its approval with
+the token the sample events were made for, so decide events act on a live approval.
+"""
+
+from __future__ import annotations
+
+import argparse
+import html
+import json
+import logging
+import re
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from local.lambda_context import LocalContext
+from local.sam_template import ROOT, functions, load_template
+from local.sample_events import SAMPLE_TOKEN
+from local.stack import PIPELINES, OfflineStack
+
+OUTBOX = ROOT / "outbox"
+
+
+def page_summary(body: str) -> str:
+    """The heading and the first notice of a page, as text."""
+    heading = re.search(r"<h1>(.*?)</h1>", body, re.S)
+    notice = re.search(r'<p class="notice[^"]*"[^>]*>(.*?)</p>', body, re.S)
+    parts = [html.unescape(re.sub(r"<[^>]+>", "", m.group(1))).strip()
+             for m in (heading, notice) if m]
+    return " — ".join(parts)
+
+
+def wait_for_approval(stack: OfflineStack, pipeline: str, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        for stage in stack.engine.call("GetPipelineState", {"name": pipeline})["stageStates"]:
+            for action in stage.get("actionStates", []):
+                if action.get("latestExecution", {}).get("token"):
+                    return
+        time.sleep(0.05)
+    raise TimeoutError(f"{pipeline} did not reach its approval within {timeout} s")
+
+
+def replay(function: str, event_path: Path, out: Any = sys.stdout) -> dict[str, Any]:
+    template = load_template()
+    specs = functions(template)
+    if function not in specs:
+        raise SystemExit(f"no function {function!r} in template.yaml; choose from {sorted(specs)}")
+    event = json.loads(event_path.read_text(encoding="utf-8"))
+    with OfflineStack(outbox=OUTBOX, deliver_approvals=False, action_seconds=0.05) as stack:
+        stack.preset_tokens.append(SAMPLE_TOKEN)
+        pipeline = stack.load_pipeline(PIPELINES / "seed-pipeline.json")
+        stack.engine.start_execution(pipeline)
+        wait_for_approval(stack, pipeline)
+        handler = stack.notify_handler if function == stack.notify_spec.logical_id \
+            else stack.decide_handler
+        result = handler(event, LocalContext(function_name=function))
+        mails = stack.collect_mails()
+        state = stack.engine.call("GetPipelineState", {"name": pipeline})
+    print(f"{function} returned:", file=out)
+    if isinstance(result, dict) and "statusCode" in result:
+        body = result.get("body") or ""
+        OUTBOX.mkdir(exist_ok=True)
+        page = OUTBOX / "response.html"
+        page.write_text(body, encoding="utf-8")
+        print(f"  HTTP {result['statusCode']}  {page_summary(body)}", file=out)
+        print(f"  page written to {page.relative_to(ROOT)}", file=out)
+    else:
+        print(f"  {json.dumps(result)}", file=out)
+    for mail in mails:
+        print(f"  mail to {mail.recipient}: {mail.paths[0].relative_to(ROOT)}", file=out)
+    stages = "  ".join(
+        f"{s['stageName']}:{s.get('latestExecution', {}).get('status', 'None')}"
+        for s in state["stageStates"])
+    print(f"pipeline {pipeline}: {stages}", file=out)
+    return result if isinstance(result, dict) else {"result": result}
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("function", help="logical ID in template.yaml, e.g. NotifyFunction")
+    parser.add_argument("event", type=Path, help="an event file, e.g. events/decide-get.json")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.WARNING)
+    replay(args.function, args.event)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,116 @@
+"""One offline stack for the whole session: the handlers bind their clients at import, as in
+Lambda, so every test shares its endpoints and uses pipelines of its own."""
+
+from __future__ import annotations
+
+import copy
+import importlib
+import json
+import re
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+
+from local.stack import PIPELINES, Mail, OfflineStack
+
+
+@dataclass
+class Approval:
+    """A pipeline run waiting at an approval, and the mails it produced."""
+
+    pipeline: str
+    execution_id: str
+    mails: list[Mail]
+
+    def link(self, approver: str, label: str, action: str | None = None) -> str:
+        for mail in self.mails:
+            if mail.recipient == approver and (action is None or f"/ {action}" in mail.subject):
+                return links_in(mail)[label]
+        raise AssertionError(f"no {label} link for {approver} / {action}")
+
+
+def links_in(mail: Mail) -> dict[str, str]:
+    found = re.findall(r'<a href="([^"]+)"[^>]*>(Approve|Reject)</a>', mail.html)
+    return {label: url.replace("&amp;", "&") for url, label in found}
+
+
+@pytest.fixture(scope="session")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[OfflineStack]:
+    with OfflineStack(outbox=tmp_path_factory.mktemp("outbox"), action_seconds=0.02,
+                      extra_environment={"POWERTOOLS_METRICS_DISABLED": "true"}) as offline:
+        yield offline
+
+
+@pytest.fixture(autouse=True)
+def fresh_secret_cache(stack: OfflineStack) -> Iterator[None]:
+    yield
+    for module in ("greenlight.notify", "greenlight.decide"):
+        importlib.import_module(module).secrets.clear_cache()
+
+
+def load_pipeline(stack: OfflineStack, example: str, name: str,
+                  change: Any = None) -> str:
+    document = json.loads((PIPELINES / example).read_text(encoding="utf-8"))
+    declaration = copy.deepcopy(document.get("pipeline", document))
+    declaration["name"] = name
+    if change:
+        change(declaration)
+    path = Path(stack.outbox or ".") / f"{name}.json"
+    path.write_text(json.dumps({"pipeline": declaration}), encoding="utf-8")
+    return stack.load_pipeline(path)
+
+
+def wait_until(condition: Any, timeout: float = 15.0, what: str = "condition") -> Any:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = condition()
+        if value:
+            return value
+        time.sleep(0.02)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def stage_statuses(stack: OfflineStack, pipeline: str) -> dict[str, str]:
+    state = stack.engine.call("GetPipelineState", {"name": pipeline})
+    return {s["stageName"]: s.get("latestExecution", {}).get("status", "None")
+            for s in state["stageStates"]}
+
+
+def execution_status(stack: OfflineStack, pipeline: str, execution_id: str) -> str:
+    return str(stack.engine.call("GetPipelineExecution", {
+        "pipelineName": pipeline, "pipelineExecutionId": execution_id,
+    })["pipelineExecution"]["status"])
+
+
+def mails_for(stack: OfflineStack, pipeline: str) -> list[Mail]:
+    stack.collect_mails()
+    return [m for m in stack.mails if f"Approval needed: {pipeline} /" in m.subject]
+
+
+def run_to_approval(stack: OfflineStack, pipeline: str, expected_mails: int = 2,
+                    already: int = 0) -> Approval:
+    execution_id = stack.engine.start_execution(pipeline)
+    mails = wait_until(
+        lambda: (m := mails_for(stack, pipeline)) and len(m) >= already + expected_mails
+        and stack.wait_for_deliveries(0.01) and m,
+        what=f"{expected_mails} approval mails for {pipeline}")
+    return Approval(pipeline, execution_id, mails[already:])
+
+
+def open_link(url: str) -> requests.Response:
+    return requests.get(url, timeout=10)
+
+
+def submit(url: str, comment: str = "") -> requests.Response:
+    return requests.post(url, data={"comment": comment}, timeout=10)
+
+
+@pytest.fixture
+def name(request: pytest.FixtureRequest) -> str:
+    """A pipeline name unique to the test."""
+    return re.sub(r"[^A-Za-z0-9-]", "-", request.node.name)[:90]

@@ -1,0 +1,88 @@
+"""The notify handler driven with events/ and with messages the stand-in publishes."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+import boto3
+import pytest
+
+from greenlight.links import read_link
+from local.lambda_context import LocalContext
+from local.offline import LOCAL_SIGNING_KEY
+from local.stack import OfflineStack
+from tests.conftest import load_event
+from tests.handlers.conftest import links_in, load_pipeline, run_to_approval
+
+
+def invoke(stack: OfflineStack, event: dict[str, Any]) -> Any:
+    before = len(stack.mails)
+    result = stack.notify_handler(event, LocalContext(function_name="NotifyFunction"))
+    stack.collect_mails()
+    return result, stack.mails[before:]
+
+
+@pytest.mark.parametrize("event", ["codestar-notification.json", "sns-plain-text.json"])
+def test_other_messages_on_the_topic_send_nothing(stack: OfflineStack, event: str) -> None:
+    result, mails = invoke(stack, load_event(event))
+    assert result == {"mails": 0} and mails == []
+
+
+def test_the_sample_approval_mails_every_default_approver(stack: OfflineStack) -> None:
+    result, mails = invoke(stack, load_event("approval-request.json"))
+    assert result == {"mails": 2}
+    assert sorted(m.recipient for m in mails) == ["alice@example.com", "bob@example.com"]
+    for mail in mails:
+        assert mail.subject == "Approval needed: greenlight-demo / ManualApproval"
+        assert mail.text and mail.html
+        for label, url in links_in(mail).items():
+            assert url.startswith(stack.api_url + "/approvals/")
+            claims = read_link(url.rsplit("/", 1)[1], [LOCAL_SIGNING_KEY], datetime.now(UTC))
+            assert claims.approver == mail.recipient
+            assert claims.decision.value == label.lower()
+
+
+def test_null_fields_still_make_a_complete_mail(stack: OfflineStack) -> None:
+    result, mails = invoke(stack, load_event("approval-request-null-fields.json"))
+    assert result == {"mails": 2}
+    assert all("Details" not in m.text and "Approve" in m.html for m in mails)
+
+
+def test_an_invalid_approval_message_is_skipped_without_mail(stack: OfflineStack) -> None:
+    event = load_event("approval-request.json")
+    message = json.loads(event["Records"][0]["Sns"]["Message"])
+    message["approval"]["token"] = None
+    event["Records"][0]["Sns"]["Message"] = json.dumps(message)
+    result, mails = invoke(stack, event)
+    assert result == {"mails": 0} and mails == []
+
+
+def test_an_approval_that_already_expired_is_skipped(stack: OfflineStack) -> None:
+    event = load_event("approval-request.json")
+    message = json.loads(event["Records"][0]["Sns"]["Message"])
+    message["approval"]["expires"] = "2020-01-01T00:00Z"
+    event["Records"][0]["Sns"]["Message"] = json.dumps(message)
+    assert invoke(stack, event) == ({"mails": 0}, [])
+
+
+def test_mails_show_the_revision_branch_and_trigger(stack: OfflineStack, name: str) -> None:
+    pipeline = load_pipeline(stack, "seed-pipeline.json", name)
+    approval = run_to_approval(stack, pipeline)
+    mail = approval.mails[0]
+    assert "Branch" in mail.text and "main" in mail.text
+    assert "Revision" in mail.text and "Trigger" in mail.text
+    assert approval.execution_id in mail.text
+
+
+def test_a_failed_send_is_retried_then_dead_lettered(stack: OfflineStack) -> None:
+    sender = stack.parameters["SenderEmail"]
+    boto3.client("ses").delete_identity(Identity=sender)  # SES now rejects every send
+    try:
+        assert stack.invoke_notify(load_event("approval-request.json")) is None
+        dead = stack.dead_letters()
+        assert [d["Records"][0]["Sns"]["MessageId"] for d in dead] == [
+            "95df01b4-ee98-5cb9-9903-4c221d41eb5e"]
+    finally:
+        boto3.client("sesv2").create_email_identity(EmailIdentity=sender)
