@@ -81,8 +81,9 @@ def run(pipeline_file: Path, port: int, action_seconds: float, wait_minutes: flo
                 stack.wait_for_deliveries(5)
                 told = True
                 first = stack.mails[0]
+                where = first.paths[0].as_uri() if first.paths else ""
                 print("\nThe pipeline waits for approval. Open a mail in a browser:\n"
-                      f"  {first.paths[0] if first.paths else ''}\n"
+                      f"  {where}\n"
                       "and click Approve (or Reject, with a reason). Ctrl-C stops the demo.\n",
                       file=out)
             status = codepipeline.get_pipeline_execution(

@@ -143,6 +143,7 @@ class OfflineStack:
         from moto.server import ThreadedMotoServer
 
         self._set_environment(QUIET_ENVIRONMENT | self.extra_environment)
+        logging.getLogger("werkzeug").setLevel(logging.WARNING)  # moto's per-request lines
         moto = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
         moto.start()
         self._stops.append(moto.stop)

@@ -1,8 +1,15 @@
-"""Shared fixtures: sample events, fixed clocks, and the template environment."""
+"""Shared fixtures: sample events, the template environment, and one offline stack.
+
+The handlers bind their clients at import, as in Lambda, so the whole session shares one
+offline stack (started only when a test asks for it) and each test uses pipelines of its own.
+"""
 
 from __future__ import annotations
 
+import importlib
 import json
+import re
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -10,6 +17,7 @@ from typing import Any
 import pytest
 
 from greenlight.rendering import Templates
+from local.stack import OfflineStack
 
 ROOT = Path(__file__).resolve().parent.parent
 EVENTS = ROOT / "events"
@@ -31,3 +39,24 @@ def templates() -> Templates:
 @pytest.fixture
 def now() -> datetime:
     return datetime(2026, 11, 27, 10, 15, tzinfo=UTC)
+
+
+@pytest.fixture(scope="session")
+def offline_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[OfflineStack]:
+    with OfflineStack(outbox=tmp_path_factory.mktemp("outbox"), action_seconds=0.02,
+                      extra_environment={"POWERTOOLS_METRICS_DISABLED": "true"}) as offline:
+        yield offline
+
+
+@pytest.fixture
+def stack(offline_stack: OfflineStack) -> Iterator[OfflineStack]:
+    """The session's offline stack; signing keys are read afresh after each test."""
+    yield offline_stack
+    for module in ("greenlight.notify", "greenlight.decide"):
+        importlib.import_module(module).secrets.clear_cache()
+
+
+@pytest.fixture
+def name(request: pytest.FixtureRequest) -> str:
+    """A pipeline name unique to the test."""
+    return re.sub(r"[^A-Za-z0-9-]", "-", request.node.name)[:90]

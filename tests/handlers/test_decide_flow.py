@@ -13,7 +13,7 @@ import requests
 from greenlight.links import read_link, sign_link
 from local.offline import LOCAL_SIGNING_KEY
 from local.stack import OfflineStack
-from tests.handlers.conftest import (
+from tests.offline import (
     execution_status,
     load_pipeline,
     open_link,

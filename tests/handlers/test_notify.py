@@ -14,7 +14,7 @@ from local.lambda_context import LocalContext
 from local.offline import LOCAL_SIGNING_KEY
 from local.stack import OfflineStack
 from tests.conftest import load_event
-from tests.handlers.conftest import links_in, load_pipeline, run_to_approval
+from tests.offline import links_in, load_pipeline, run_to_approval
 
 
 def invoke(stack: OfflineStack, event: dict[str, Any]) -> Any:

@@ -1,19 +1,15 @@
-"""One offline stack for the whole session: the handlers bind their clients at import, as in
-Lambda, so every test shares its endpoints and uses pipelines of its own."""
+"""Driving the offline stack from tests: pipelines, runs to an approval, mails and links."""
 
 from __future__ import annotations
 
 import copy
-import importlib
 import json
 import re
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import pytest
 import requests
 
 from local.stack import PIPELINES, Mail, OfflineStack
@@ -37,20 +33,6 @@ class Approval:
 def links_in(mail: Mail) -> dict[str, str]:
     found = re.findall(r'<a href="([^"]+)"[^>]*>(Approve|Reject)</a>', mail.html)
     return {label: url.replace("&amp;", "&") for url, label in found}
-
-
-@pytest.fixture(scope="session")
-def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[OfflineStack]:
-    with OfflineStack(outbox=tmp_path_factory.mktemp("outbox"), action_seconds=0.02,
-                      extra_environment={"POWERTOOLS_METRICS_DISABLED": "true"}) as offline:
-        yield offline
-
-
-@pytest.fixture(autouse=True)
-def fresh_secret_cache(stack: OfflineStack) -> Iterator[None]:
-    yield
-    for module in ("greenlight.notify", "greenlight.decide"):
-        importlib.import_module(module).secrets.clear_cache()
 
 
 def load_pipeline(stack: OfflineStack, example: str, name: str,
@@ -108,9 +90,3 @@ def open_link(url: str) -> requests.Response:
 
 def submit(url: str, comment: str = "") -> requests.Response:
     return requests.post(url, data={"comment": comment}, timeout=10)
-
-
-@pytest.fixture
-def name(request: pytest.FixtureRequest) -> str:
-    """A pipeline name unique to the test."""
-    return re.sub(r"[^A-Za-z0-9-]", "-", request.node.name)[:90]
