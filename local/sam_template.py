@@ -92,6 +92,24 @@ def decide_function(template: Mapping[str, Any]) -> FunctionSpec:
     return matches[0]
 
 
+def scheduled_function(template: Mapping[str, Any]) -> FunctionSpec:
+    matches = [f for f in functions(template).values() if "Schedule" in f.event_types]
+    if len(matches) != 1:
+        raise ValueError(f"expected exactly one scheduled function, found {len(matches)}")
+    return matches[0]
+
+
+def table_definition(template: Mapping[str, Any], logical_id: str) -> dict[str, Any]:
+    """CreateTable arguments for a DynamoDB table of the template (keys and indexes)."""
+    properties = template["Resources"][logical_id]["Properties"]
+    return {
+        "AttributeDefinitions": properties["AttributeDefinitions"],
+        "KeySchema": properties["KeySchema"],
+        "GlobalSecondaryIndexes": properties.get("GlobalSecondaryIndexes", []),
+        "BillingMode": properties.get("BillingMode", "PAY_PER_REQUEST"),
+    }
+
+
 def resolve(value: Any, names: Mapping[str, str]) -> str:
     """Evaluate the few intrinsics an environment value uses, with `names` for every Ref."""
     if isinstance(value, (str, int, float, bool)):

@@ -19,7 +19,7 @@ import uuid
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -38,11 +38,14 @@ from local.sam_template import (
     notify_function,
     parameter_defaults,
     resolve,
+    scheduled_function,
+    table_definition,
 )
 
 log = logging.getLogger(__name__)
 
 TOPIC_NAME = "greenlight-approvals"
+TABLE_NAME = "greenlight-approvals"
 DEAD_LETTER_QUEUE = "greenlight-notify-dlq"
 SECRET_NAME = "greenlight/signing-key"  # noqa: S105 - a name, not a secret
 PIPELINES = ROOT / "local" / "pipelines"
@@ -168,21 +171,24 @@ class OfflineStack:
 
         self.decide_spec = decide_function(self.template)
         self.notify_spec = notify_function(self.template)
+        self.remind_spec = scheduled_function(self.template)
         self.gateway = LocalApiGateway(self._invoke_decide, stage=self.parameters["ApiStageName"],
                                        port=self.api_port)
         self.api_url = self.gateway.url
         names = self.parameters | {
             "SigningSecret": self.secret_arn,
+            "ApprovalsTable": self.table_name,
             "ApprovalTopic": self.topic_arn,
             "AWS::Region": REGION,
             "AWS::AccountId": ACCOUNT_ID,
             "AWS::URLSuffix": "amazonaws.com",
             "AWS::Partition": "aws",
         }
-        for spec in (self.notify_spec, self.decide_spec):
+        for spec in (self.notify_spec, self.decide_spec, self.remind_spec):
             self._set_environment(self._function_environment(spec, names))
         self.notify_handler = self.notify_spec.load_handler()
         self.decide_handler = self.decide_spec.load_handler()
+        self.remind_handler = self.remind_spec.load_handler()
         self.gateway.start()
         self._stops.append(self.gateway.stop)
         worker = threading.Thread(target=self._deliver_forever, name="sns-to-notify", daemon=True)
@@ -232,6 +238,25 @@ class OfflineStack:
         self.topic_arn = sns.create_topic(Name=TOPIC_NAME)["TopicArn"]
         sqs = boto3.client("sqs")
         self.dead_letter_queue_url = sqs.create_queue(QueueName=DEAD_LETTER_QUEUE)["QueueUrl"]
+        self.table_name = TABLE_NAME
+        boto3.client("dynamodb").create_table(
+            TableName=TABLE_NAME, **table_definition(self.template, "ApprovalsTable"))
+
+    @property
+    def table(self) -> Any:
+        """The approvals table, as a boto3 Table resource."""
+        return boto3.resource("dynamodb").Table(self.table_name)
+
+    def invoke_remind(self) -> Any:
+        """Run the scheduled function once, as its schedule would."""
+        event = {"version": "0", "id": str(uuid.uuid4()), "detail-type": "Scheduled Event",
+                 "source": "aws.events", "account": ACCOUNT_ID, "region": REGION,
+                 "time": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+                 "resources": [f"arn:aws:events:{REGION}:{ACCOUNT_ID}:rule/greenlight-remind"],
+                 "detail": {}}
+        result = self.remind_handler(event, LocalContext(function_name="RemindFunction"))
+        self.collect_mails()
+        return result
 
     # --- pipelines ---
 

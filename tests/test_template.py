@@ -163,8 +163,12 @@ def statements(cfn: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any]]]:
     """Every statement of every inline policy of every role, with the role's logical id."""
     for role_name, role in resources_of_type(cfn, "AWS::IAM::Role").items():
         for policy in role["Properties"].get("Policies", []):
-            for statement in as_list(policy["PolicyDocument"]["Statement"]):
-                yield role_name, statement
+            # A policy that only applies under a condition counts as if it always applied.
+            branches = policy["Fn::If"][1:] if "Fn::If" in policy else [policy]
+            for branch in branches:
+                if isinstance(branch, dict) and "PolicyDocument" in branch:
+                    for statement in as_list(branch["PolicyDocument"]["Statement"]):
+                        yield role_name, statement
     for kind in ("AWS::IAM::Policy", "AWS::IAM::ManagedPolicy"):
         for policy_name, policy in resources_of_type(cfn, kind).items():
             for statement in as_list(policy["Properties"]["PolicyDocument"]["Statement"]):
@@ -216,6 +220,11 @@ def notify(cfn: dict[str, Any]) -> str:
 @pytest.fixture(scope="module")
 def decide(cfn: dict[str, Any]) -> str:
     return function_by_handler(cfn, "greenlight.decide.handler")
+
+
+@pytest.fixture(scope="module")
+def remind(cfn: dict[str, Any]) -> str:
+    return function_by_handler(cfn, "greenlight.remind.handler")
 
 
 def pipeline_arn_pattern(suffix: str = "") -> re.Pattern[str]:
@@ -418,9 +427,13 @@ def test_reading_pipelines_is_allowed_on_the_pipelines_themselves(cfn: dict[str,
             assert sorted(r.rsplit(":", 1)[-1] for r in resources) == sorted(PIPELINES)
 
 
-def test_only_the_decide_role_may_put_approval_results(cfn: dict[str, Any], decide: str) -> None:
+def test_only_the_deciding_roles_may_put_approval_results(
+    cfn: dict[str, Any], decide: str, remind: str, notify: str
+) -> None:
+    # The scheduled function completes decisions whose submission was interrupted.
     granted = grants(cfn, "codepipeline:PutApprovalResult")
-    assert {role for role, _ in granted} == {role_of(cfn, decide)}
+    assert {role for role, _ in granted} == {role_of(cfn, decide), role_of(cfn, remind)}
+    assert role_of(cfn, notify) not in {role for role, _ in granted}
     render = Renderer(cfn)
     resources = {r for _, s in granted for r in rendered_resources(s, render)}
     assert resources == {
@@ -428,26 +441,29 @@ def test_only_the_decide_role_may_put_approval_results(cfn: dict[str, Any], deci
     }
 
 
-def test_only_the_notify_role_may_send_email_and_only_as_the_sender_identity(
-    cfn: dict[str, Any], notify: str
+def test_mail_is_sent_only_as_the_sender_identity(
+    cfn: dict[str, Any], notify: str, decide: str, remind: str
 ) -> None:
     granted = service_grants(cfn, "ses")
-    assert {role for role, _ in granted} == {role_of(cfn, notify)}
-    ((_, statement),) = granted
-    assert actions(statement) == ["ses:SendEmail"]
+    assert {role for role, _ in granted} == {
+        role_of(cfn, notify), role_of(cfn, decide), role_of(cfn, remind)}
     identity = f"arn:aws:ses:{REGION}:{ACCOUNT}:identity/"
-    # SenderIdentity left empty: the sender address is its own identity.
-    assert rendered_resources(statement, Renderer(cfn)) == [identity + "approvals@example.com"]
-    # A domain identity authorises the address instead.
-    domain = Renderer(cfn, SenderIdentity="example.com")
-    assert rendered_resources(statement, domain) == [identity + "example.com"]
+    for _, statement in granted:
+        assert actions(statement) == ["ses:SendEmail"]
+        # SenderIdentity left empty: the sender address is its own identity.
+        assert rendered_resources(statement, Renderer(cfn)) == [
+            identity + "approvals@example.com"]
+        # A domain identity authorises the address instead.
+        domain = Renderer(cfn, SenderIdentity="example.com")
+        assert rendered_resources(statement, domain) == [identity + "example.com"]
 
 
 def test_secrets_manager_access_is_get_secret_value_on_the_signing_secret_only(
-    cfn: dict[str, Any], notify: str, decide: str
+    cfn: dict[str, Any], notify: str, decide: str, remind: str
 ) -> None:
     granted = service_grants(cfn, "secretsmanager")
-    assert {role for role, _ in granted} == {role_of(cfn, notify), role_of(cfn, decide)}
+    assert {role for role, _ in granted} == {
+        role_of(cfn, notify), role_of(cfn, decide), role_of(cfn, remind)}
     for _, statement in granted:
         assert actions(statement) == ["secretsmanager:GetSecretValue"]
         assert as_list(statement["Resource"]) == [{"Ref": "SigningSecret"}]
@@ -527,3 +543,38 @@ def test_functions_take_powertools_from_its_layer_and_package_only_small_depende
     packages = {line.split("==")[0].strip().lower() for line in requirements.splitlines()
                 if line.strip() and not line.startswith("#")}
     assert packages == {"itsdangerous", "jinja2"}
+
+
+def test_the_approvals_table_is_on_demand_recoverable_and_expires_old_requests(
+    cfn: dict[str, Any],
+) -> None:
+    ((_, table),) = resources_of_type(cfn, "AWS::DynamoDB::Table").items()
+    properties = table["Properties"]
+    assert properties["BillingMode"] == "PAY_PER_REQUEST"
+    assert properties["PointInTimeRecoverySpecification"] == {"PointInTimeRecoveryEnabled": True}
+    assert properties["TimeToLiveSpecification"] == {"AttributeName": "expires_ttl",
+                                                     "Enabled": True}
+    assert {i["IndexName"] for i in properties["GlobalSecondaryIndexes"]} == {
+        "pending-index", "pipeline-index"}
+
+
+def test_table_access_is_item_level_and_scoped_to_the_table(cfn: dict[str, Any]) -> None:
+    granted = service_grants(cfn, "dynamodb")
+    assert granted
+    for _, statement in granted:
+        assert set(actions(statement)) <= {"dynamodb:GetItem", "dynamodb:PutItem",
+                                           "dynamodb:UpdateItem", "dynamodb:Query"}
+        assert "ApprovalsTable" in json.dumps(statement["Resource"])
+
+
+def test_the_policy_parameter_is_readable_only_when_one_is_named(cfn: dict[str, Any]) -> None:
+    ssm = service_grants(cfn, "ssm")
+    assert [actions(s) for _, s in ssm] == [["ssm:GetParameter"]]
+    assert "ApprovalPolicyParameter" in json.dumps(ssm[0][1]["Resource"])
+
+
+def test_the_scheduled_function_runs_every_fifteen_minutes(
+    sam_template: dict[str, Any],
+) -> None:
+    events = sam_template["Resources"]["RemindFunction"]["Properties"]["Events"]
+    assert [e["Properties"]["Schedule"] for e in events.values()] == ["rate(15 minutes)"]

@@ -48,30 +48,70 @@ def parse_approver_emails(raw: str, name: str = "APPROVER_EMAILS") -> tuple[str,
     return tuple(seen)
 
 
+def _optional(env: Mapping[str, str], name: str) -> str | None:
+    return env.get(name, "").strip() or None
+
+
 @dataclass(frozen=True)
 class NotifySettings:
     sender_email: str
     approver_emails: tuple[str, ...]
     signing_secret_arn: str
     approval_api_url: str
+    approvals_table: str | None = None
+    policy_json: str | None = None
+    policy_parameter: str | None = None
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] = os.environ) -> NotifySettings:
         approvers = parse_approver_emails(_required(env, "APPROVER_EMAILS"))
         if not approvers:
             raise ConfigurationError("APPROVER_EMAILS lists no address")
+        policy_json = _optional(env, "APPROVAL_POLICY")
+        policy_parameter = _optional(env, "APPROVAL_POLICY_PARAMETER")
+        if policy_json and policy_parameter:
+            raise ConfigurationError(
+                "set APPROVAL_POLICY or APPROVAL_POLICY_PARAMETER, not both")
         return cls(
             sender_email=_email("SENDER_EMAIL", _required(env, "SENDER_EMAIL")),
             approver_emails=approvers,
             signing_secret_arn=_required(env, "SIGNING_SECRET_ARN"),
             approval_api_url=_api_url(env),
+            approvals_table=_optional(env, "APPROVALS_TABLE"),
+            policy_json=policy_json,
+            policy_parameter=policy_parameter,
         )
 
 
 @dataclass(frozen=True)
 class DecideSettings:
     signing_secret_arn: str
+    approvals_table: str | None = None
+    sender_email: str | None = None
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] = os.environ) -> DecideSettings:
-        return cls(signing_secret_arn=_required(env, "SIGNING_SECRET_ARN"))
+        table = _optional(env, "APPROVALS_TABLE")
+        sender = _optional(env, "SENDER_EMAIL")
+        return cls(
+            signing_secret_arn=_required(env, "SIGNING_SECRET_ARN"),
+            approvals_table=table,
+            sender_email=_email("SENDER_EMAIL", sender) if sender else None,
+        )
+
+
+@dataclass(frozen=True)
+class RemindSettings:
+    sender_email: str
+    signing_secret_arn: str
+    approval_api_url: str
+    approvals_table: str
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] = os.environ) -> RemindSettings:
+        return cls(
+            sender_email=_email("SENDER_EMAIL", _required(env, "SENDER_EMAIL")),
+            signing_secret_arn=_required(env, "SIGNING_SECRET_ARN"),
+            approval_api_url=_api_url(env),
+            approvals_table=_required(env, "APPROVALS_TABLE"),
+        )

@@ -1,10 +1,11 @@
-"""Lambda handler: the pages behind approval links, and the decisions they submit."""
+"""Lambda handler: the pages behind approval links, and the votes and decisions they submit."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 from typing import Any
 
+import boto3
 from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
 from aws_lambda_powertools.logging import correlation_paths
@@ -14,13 +15,16 @@ from aws_lambda_powertools.utilities.parameters.exceptions import GetParameterEr
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from botocore.exceptions import BotoCoreError, ClientError
 
-from greenlight.aws import client
+from greenlight.aws import CLIENT_CONFIG, client
 from greenlight.config import DecideSettings
 from greenlight.links import LinkClaims, LinkExpired, LinkInvalid, read_link, signing_keys
+from greenlight.notices import tell_outcome
 from greenlight.pages import Page, problem_page
-from greenlight.pipeline import NotPending, find_pending
+from greenlight.pipeline import NotPending
 from greenlight.rendering import Templates
-from greenlight.review import MAX_COMMENT, BadForm, check_comment, decide, read_comment
+from greenlight.review import MAX_COMMENT, BadForm, read_comment
+from greenlight.store import AlreadyVoted, RequestClosed, RequestRecord, SelfApproval
+from greenlight.voting import UnknownRequest, review, vote
 
 SECRET_MAX_AGE = 300
 LINK_ROUTE = "/approvals/<link>"
@@ -28,6 +32,9 @@ LINK_ROUTE = "/approvals/<link>"
 settings = DecideSettings.from_env()
 codepipeline = client("codepipeline")
 secrets = SecretsProvider(boto3_client=client("secretsmanager"))
+table = (boto3.resource("dynamodb", config=CLIENT_CONFIG).Table(settings.approvals_table)
+         if settings.approvals_table else None)
+sesv2 = client("sesv2") if settings.sender_email else None
 templates = Templates()
 logger = Logger(service="greenlight")
 metrics = Metrics(namespace="Greenlight", service="greenlight")
@@ -41,6 +48,13 @@ def respond(page: Page) -> Response:
     return Response(page.status, "text/html; charset=utf-8", body, headers)
 
 
+def tell(record: RequestRecord) -> None:
+    """Outcome mails, when this function may send them."""
+    if table is not None and sesv2 is not None and settings.sender_email:
+        tell_outcome(record, table=table, sesv2=sesv2, sender=settings.sender_email,
+                     templates=templates, now=datetime.now(UTC))
+
+
 def verified_link(link: str) -> LinkClaims:
     keys = signing_keys(secrets.get(settings.signing_secret_arn, max_age=SECRET_MAX_AGE))
     claims = read_link(link, keys, datetime.now(UTC))
@@ -49,19 +63,21 @@ def verified_link(link: str) -> LinkClaims:
     return claims
 
 
-def review_page(claims: LinkClaims, comment: str = "", error: str | None = None,
-                status: int = 200) -> Page:
-    html = templates.page("pages/review.html.j2", claims=claims, comment=comment, error=error,
-                          max_comment=MAX_COMMENT)
+def review_page(claims: LinkClaims, record: RequestRecord | None, comment: str = "",
+                error: str | None = None, status: int = 200) -> Page:
+    html = templates.page("pages/review.html.j2", claims=claims, record=record,
+                          comment=comment, error=error, max_comment=MAX_COMMENT,
+                          needs_reason=record.reject_needs_reason if record else True)
     return Page(status, html)
 
 
 @app.get(LINK_ROUTE)
 def show(link: str) -> Response:
     claims = verified_link(link)
-    find_pending(codepipeline, claims)
+    record = review(claims, codepipeline=codepipeline, table=table, now=datetime.now(UTC),
+                    tell=tell)
     metrics.add_metric(name="ReviewPageShown", unit=MetricUnit.Count, value=1)
-    return respond(review_page(claims))
+    return respond(review_page(claims, record))
 
 
 @app.head(LINK_ROUTE)
@@ -78,14 +94,22 @@ def submit(link: str) -> Response:
     try:
         comment = read_comment(event.body, event.is_base64_encoded,
                                event.headers.get("content-type"))
-        check_comment(claims.decision, comment)
+        identity = event.request_context.identity
+        result = vote(claims, comment, codepipeline=codepipeline, table=table,
+                      now=datetime.now(UTC), tell=tell, source_ip=identity.source_ip,
+                      user_agent=(identity.user_agent or "")[:200] or None)
     except BadForm as problem:
         metrics.add_metric(name="FormRejected", unit=MetricUnit.Count, value=1)
-        return respond(review_page(claims, "", problem.message, problem.status))
-    made = decide(claims, comment, codepipeline)
-    metrics.add_metric(name=f"Approval{claims.decision.past_tense}", unit=MetricUnit.Count, value=1)
-    logger.info("decision submitted")
-    html = templates.page("pages/result.html.j2", claims=made.claims, summary=made.summary)
+        return respond(review_page(claims, None, "", problem.message, problem.status))
+    if result.decided:
+        metrics.add_metric(name=f"Approval{claims.decision.past_tense}", unit=MetricUnit.Count,
+                           value=1)
+        logger.info("decision submitted")
+    else:
+        metrics.add_metric(name="VoteRecorded", unit=MetricUnit.Count, value=1)
+        logger.info("vote recorded")
+    html = templates.page("pages/result.html.j2", claims=claims, record=result.record,
+                          decided=result.decided, summary=result.summary)
     return respond(Page(200, html))
 
 
@@ -118,6 +142,31 @@ def not_pending(error: NotPending) -> Response:
     metrics.add_metric(name="ApprovalNotPending", unit=MetricUnit.Count, value=1)
     logger.info("approval no longer pending", extra={"reason": error.outcome.reason})
     return respond(problem_page(templates, "not-pending", outcome=error.outcome))
+
+
+@app.exception_handler(RequestClosed)
+def closed(error: RequestClosed) -> Response:
+    metrics.add_metric(name="ApprovalNotPending", unit=MetricUnit.Count, value=1)
+    return respond(problem_page(templates, "closed", record=error.record))
+
+
+@app.exception_handler(AlreadyVoted)
+def already_voted(error: AlreadyVoted) -> Response:
+    # Showing the vote is an answer, not an error; a second vote by POST is a conflict.
+    status = 409 if app.current_event.http_method == "POST" else 200
+    return respond(problem_page(templates, "voted", status=status, record=error.record))
+
+
+@app.exception_handler(SelfApproval)
+def self_approval(error: SelfApproval) -> Response:
+    metrics.add_metric(name="SelfApprovalRefused", unit=MetricUnit.Count, value=1)
+    logger.info("self-approval refused")
+    return respond(problem_page(templates, "self", record=error.record))
+
+
+@app.exception_handler(UnknownRequest)
+def unknown_request(_: UnknownRequest) -> Response:
+    return respond(problem_page(templates, "unknown"))
 
 
 @app.exception_handler(BadForm)

@@ -74,6 +74,20 @@ class ApprovalContext:
     external_entity_link: str | None = None
     revision: Revision | None = None
     trigger: str | None = None
+    requester: str | None = None
+
+
+@dataclass(frozen=True)
+class ApprovalRef:
+    """One approval request: an action of a pipeline waiting on one token."""
+
+    pipeline: str
+    stage: str
+    action: str
+    token_digest: str
+
+    def matches_token(self, token: str) -> bool:
+        return hmac.compare_digest(self.token_digest, token_digest(token))
 
 
 @dataclass(frozen=True)
@@ -87,8 +101,12 @@ class LinkClaims:
     expires: datetime
     context: ApprovalContext
 
+    @property
+    def ref(self) -> ApprovalRef:
+        return ApprovalRef(self.pipeline, self.stage, self.action, self.token_digest)
+
     def matches_token(self, token: str) -> bool:
-        return hmac.compare_digest(self.token_digest, token_digest(token))
+        return self.ref.matches_token(token)
 
 
 def token_digest(token: str) -> str:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
@@ -12,14 +12,13 @@ from email.policy import SMTP
 from email.utils import format_datetime, make_msgid
 from typing import Any
 
-from greenlight.approval import ApprovalRequest
 from greenlight.links import (
     ApprovalContext,
+    ApprovalRef,
     Decision,
     LinkClaims,
     link_url,
     sign_link,
-    token_digest,
 )
 from greenlight.rendering import Templates
 
@@ -45,45 +44,63 @@ def one_line(value: str, limit: int) -> str:
     return flat if len(flat) <= limit else flat[: limit - 1] + "…"
 
 
-def approval_subject(request: ApprovalRequest) -> str:
-    return one_line(f"Approval needed: {request.pipeline} / {request.action}", MAX_SUBJECT)
+def approval_subject(ref: ApprovalRef, reminder: bool = False) -> str:
+    prefix = "Reminder: approval needed" if reminder else "Approval needed"
+    return one_line(f"{prefix}: {ref.pipeline} / {ref.action}", MAX_SUBJECT)
 
 
 def compose_approval_email(
-    request: ApprovalRequest,
+    ref: ApprovalRef,
+    expires: datetime,
     context: ApprovalContext,
     approver: str,
     *,
     keys: list[str],
     api_url: str,
     templates: Templates,
+    reminder: bool = False,
+    self_requested: bool = False,
 ) -> ApprovalEmail:
     """One approver's mail with its two signed links, each valid until the request expires."""
     links = {}
     for decision in Decision:
         claims = LinkClaims(
-            pipeline=request.pipeline,
-            stage=request.stage,
-            action=request.action,
-            token_digest=token_digest(request.token),
+            pipeline=ref.pipeline,
+            stage=ref.stage,
+            action=ref.action,
+            token_digest=ref.token_digest,
             approver=approver,
             decision=decision,
-            expires=request.expires,
+            expires=expires,
             context=context,
         )
         links[decision.value] = link_url(api_url, sign_link(claims, keys))
     values = {
-        "request": request,
+        "request": ref,
+        "expires": expires,
         "context": context,
         "approver": approver,
         "approve_url": links["approve"],
         "reject_url": links["reject"],
+        "reminder": reminder,
+        "self_requested": self_requested,
     }
     return ApprovalEmail(
         recipient=approver,
-        subject=approval_subject(request),
+        subject=approval_subject(ref, reminder),
         text=templates.render("email/approval.txt.j2", **values),
         html=templates.render("email/approval.html.j2", **values),
+    )
+
+
+def compose_notice(recipient: str, subject: str, template: str, templates: Templates,
+                   **values: object) -> ApprovalEmail:
+    """A mail without links: outcomes and escalations (`email/<template>.txt.j2|.html.j2`)."""
+    return ApprovalEmail(
+        recipient=recipient,
+        subject=one_line(subject, MAX_SUBJECT),
+        text=templates.render(f"email/{template}.txt.j2", recipient=recipient, **values),
+        html=templates.render(f"email/{template}.html.j2", recipient=recipient, **values),
     )
 
 
@@ -114,17 +131,38 @@ class SendFailed(RuntimeError):
     """At least one mail could not be sent; raised so the event is retried, then dead-lettered."""
 
 
-def send_all(sesv2: Any, sender: str, emails: Iterable[ApprovalEmail], now: datetime) -> int:
-    """Send every mail, a few at a time; raise SendFailed if any failed after retries."""
+def send_all(sesv2: Any, sender: str, emails: Iterable[ApprovalEmail], now: datetime,
+             before: Callable[[ApprovalEmail], bool] | None = None,
+             after: Callable[[ApprovalEmail, bool], None] | None = None) -> int:
+    """Send every mail, a few at a time; raise SendFailed if any failed after retries.
+
+    `before` may veto a mail (False: already sent by an earlier delivery); `after` learns
+    whether each attempted mail went out.
+    """
     batch = list(emails)
-    failures = 0
+
+    def deliver(email: ApprovalEmail) -> bool:
+        if before is not None and not before(email):
+            return False
+        try:
+            send_one(sesv2, sender, email, now)
+        except Exception:
+            if after is not None:
+                after(email, False)
+            raise
+        if after is not None:
+            after(email, True)
+        return True
+
+    failures = sent = 0
     with ThreadPoolExecutor(max_workers=max(1, min(MAX_PARALLEL_SENDS, len(batch)))) as pool:
-        futures = [pool.submit(send_one, sesv2, sender, email, now) for email in batch]
-        for future in futures:
+        for future in [pool.submit(deliver, email) for email in batch]:
             error = future.exception()
             if error is not None:
                 failures += 1
-                log.error("approval mail not sent", extra={"error_type": type(error).__name__})
+                log.error("mail not sent", extra={"error_type": type(error).__name__})
+            elif future.result():
+                sent += 1
     if failures:
-        raise SendFailed(f"{failures} of {len(batch)} approval mails were not sent")
-    return len(batch)
+        raise SendFailed(f"{failures} of {len(batch)} mails were not sent")
+    return sent

@@ -4,24 +4,29 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import boto3
 from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.data_classes import SNSEvent, event_source
-from aws_lambda_powertools.utilities.parameters import SecretsProvider
+from aws_lambda_powertools.utilities.parameters import SecretsProvider, SSMProvider
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from greenlight.announce import announce
-from greenlight.aws import client
-from greenlight.config import NotifySettings
+from greenlight.aws import CLIENT_CONFIG, client
+from greenlight.config import ConfigurationError, NotifySettings
 from greenlight.links import signing_keys
+from greenlight.policy import Policy, parse_policy
 from greenlight.rendering import Templates
 
-SECRET_MAX_AGE = 300
+CACHE_SECONDS = 300
 
 settings = NotifySettings.from_env()
 codepipeline = client("codepipeline")
 sesv2 = client("sesv2")
 secrets = SecretsProvider(boto3_client=client("secretsmanager"))
+ssm = SSMProvider(boto3_client=client("ssm")) if settings.policy_parameter else None
+table = (boto3.resource("dynamodb", config=CLIENT_CONFIG).Table(settings.approvals_table)
+         if settings.approvals_table else None)
 templates = Templates()
 logger = Logger(service="greenlight")
 metrics = Metrics(namespace="Greenlight", service="greenlight")
@@ -32,7 +37,25 @@ METRIC_BY_OUTCOME = {
     "not-an-approval": "OtherMessageSkipped",
     "invalid": "InvalidApprovalMessage",
     "expired": "ExpiredApprovalSkipped",
+    "closed": "ClosedRequestRedelivered",
 }
+
+
+def current_policy() -> Policy:
+    """The policy in force; an invalid one raises PolicyError, saying what is wrong."""
+    if ssm is not None and settings.policy_parameter:
+        return parse_policy(str(ssm.get(settings.policy_parameter, max_age=CACHE_SECONDS)))
+    return parse_policy(settings.policy_json) if settings.policy_json else Policy()
+
+
+def check_policy(policy: Policy) -> Policy:
+    if table is None and any(rule.min_approvals > 1 for rule in policy.rules):
+        raise ConfigurationError("the policy asks for more than one approval, which needs "
+                                 "APPROVALS_TABLE to count votes")
+    return policy
+
+
+check_policy(current_policy())  # fail at start, not at the first approval
 
 
 @logger.inject_lambda_context(clear_state=True)
@@ -40,7 +63,8 @@ METRIC_BY_OUTCOME = {
 @tracer.capture_lambda_handler(capture_response=False)
 @event_source(data_class=SNSEvent)
 def handler(event: SNSEvent, context: LambdaContext) -> dict[str, int]:
-    keys = signing_keys(secrets.get(settings.signing_secret_arn, max_age=SECRET_MAX_AGE))
+    keys = signing_keys(secrets.get(settings.signing_secret_arn, max_age=CACHE_SECONDS))
+    policy = check_policy(current_policy())
     sent = 0
     for record in event.records:
         logger.append_keys(sns_message_id=record.sns.message_id)
@@ -54,6 +78,8 @@ def handler(event: SNSEvent, context: LambdaContext) -> dict[str, int]:
             sesv2=sesv2,
             templates=templates,
             now=datetime.now(UTC),
+            policy=policy,
+            table=table,
         )
         metrics.add_metric(name=METRIC_BY_OUTCOME[result.outcome], unit=MetricUnit.Count, value=1)
         if result.mails:

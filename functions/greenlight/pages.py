@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from greenlight.links import LinkClaims
 from greenlight.pipeline import ApprovalOutcome
 from greenlight.rendering import Templates
+from greenlight.store import RequestRecord
 
 
 @dataclass(frozen=True)
@@ -36,6 +37,15 @@ PROBLEMS = {
     "not-pending": Problem(409, "This approval is no longer pending",
                            "CodePipeline is not waiting for this decision any more.", "info"),
     "bad-form": Problem(400, "The form could not be used", ""),
+    "voted": Problem(200, "You have already voted",
+                     "Your vote on this approval is recorded; a link counts once.", "info"),
+    "self": Problem(403, "You cannot approve your own run",
+                    "This run was asked for by you, so your approval does not count. Another "
+                    "approver must approve it. You may still reject it."),
+    "unknown": Problem(409, "This approval is not known",
+                       "Greenlight has no record of the approval request this link was made "
+                       "for, so it cannot count a vote on it.", "info"),
+    "closed": Problem(409, "This approval is no longer pending", "", "info"),
     "method": Problem(405, "Method not allowed",
                       "Approval links are opened with GET and decided with the page's form.",
                       headers={"Allow": "GET, HEAD, POST"}),
@@ -63,13 +73,25 @@ OUTCOME_MESSAGES = {
 }
 
 
+CLOSED_MESSAGES = {
+    "approved": "This approval was already approved.",
+    "rejected": "This approval was already rejected.",
+    "superseded": OUTCOME_MESSAGES["superseded"],
+    "expired": "This approval expired before enough approvers decided.",
+    "deciding": "Enough votes are in; the decision is being submitted to CodePipeline.",
+}
+
+
 def problem_page(templates: Templates, kind: str, *, status: int | None = None,
                  message: str | None = None, claims: LinkClaims | None = None,
-                 outcome: ApprovalOutcome | None = None) -> Page:
+                 outcome: ApprovalOutcome | None = None,
+                 record: RequestRecord | None = None) -> Page:
     problem = PROBLEMS[kind]
     text = message or problem.message
     if outcome is not None:
         text = OUTCOME_MESSAGES.get(outcome.reason, OUTCOME_MESSAGES["unknown"])
+    elif kind == "closed" and record is not None:
+        text = CLOSED_MESSAGES.get(record.status, OUTCOME_MESSAGES["unknown"])
     html = templates.page("pages/problem.html.j2", title=problem.title, message=text,
-                          tone=problem.tone, claims=claims, outcome=outcome)
+                          tone=problem.tone, claims=claims, outcome=outcome, record=record)
     return Page(status or problem.status, html, dict(problem.headers))

@@ -12,7 +12,8 @@ from typing import Any
 from botocore.exceptions import BotoCoreError, ClientError
 
 from greenlight.approval import ApprovalRequest, safe_url
-from greenlight.links import ApprovalContext, Decision, LinkClaims, Revision, token_digest
+from greenlight.links import ApprovalContext, ApprovalRef, Decision, Revision, token_digest
+from greenlight.policy import requester_from
 
 log = logging.getLogger(__name__)
 
@@ -107,7 +108,7 @@ def _outcome_of(status: str | None, summary: str | None, updated_by: str | None,
     return ApprovalOutcome(reason, status, text, updated_by, changed_at)
 
 
-def find_pending(codepipeline: Any, claims: LinkClaims) -> PendingApproval:
+def find_pending(codepipeline: Any, claims: ApprovalRef) -> PendingApproval:
     """The approval a link was made for, if it still waits; else raise NotPending.
 
     One GetPipelineState call decides the common case. ListActionExecutions is read only
@@ -149,9 +150,15 @@ def find_pending(codepipeline: Any, claims: LinkClaims) -> PendingApproval:
                                  latest.get("lastUpdatedBy"), latest.get("lastStatusChange")))
 
 
-def decision_summary(decision: Decision, approver: str, comment: str) -> str:
-    """`Approved by alice@example.com via Greenlight: <comment>`, cut to 512 characters."""
-    head = f"{decision.past_tense} by {approver} via Greenlight"
+def decision_summary(decision: Decision, approvers: list[str], comment: str = "") -> str:
+    """`Approved by alice@example.com, bob@example.com via Greenlight: <comment>`, at most
+    512 characters: every approver is named first, then the comment is cut to fit."""
+    names = list(approvers)
+    head = f"{decision.past_tense} by {', '.join(names)} via Greenlight"
+    while len(head) > MAX_SUMMARY - 20 and len(names) > 1:
+        names.pop()
+        head = (f"{decision.past_tense} by {', '.join(names)} and "
+                f"{len(approvers) - len(names)} more via Greenlight")
     flat = " ".join(comment.split())
     text = f"{head}: {flat}" if flat else head
     if len(text) <= MAX_SUMMARY:
@@ -159,15 +166,15 @@ def decision_summary(decision: Decision, approver: str, comment: str) -> str:
     return text[: MAX_SUMMARY - 1].rstrip() + "…"
 
 
-def submit_decision(codepipeline: Any, claims: LinkClaims, pending: PendingApproval,
-                    summary: str) -> None:
+def submit_decision(codepipeline: Any, ref: ApprovalRef, decision: Decision,
+                    pending: PendingApproval, summary: str) -> None:
     """PutApprovalResult with the token read back from CodePipeline; races become NotPending."""
     try:
         codepipeline.put_approval_result(
-            pipelineName=claims.pipeline,
-            stageName=claims.stage,
-            actionName=claims.action,
-            result={"summary": summary, "status": claims.decision.status},
+            pipelineName=ref.pipeline,
+            stageName=ref.stage,
+            actionName=ref.action,
+            result={"summary": summary, "status": decision.status},
             token=pending.token,
         )
     except ClientError as error:
@@ -244,6 +251,7 @@ def describe_run(codepipeline: Any, request: ApprovalRequest) -> ApprovalContext
         region=request.region,
         custom_data=request.custom_data,
         external_entity_link=request.external_entity_link,
+        requester=requester_from(request.custom_data, None),
     )
     try:
         execution_id = _find_execution_id(codepipeline, request)
@@ -267,13 +275,15 @@ def describe_run(codepipeline: Any, request: ApprovalRequest) -> ApprovalContext
                 branch=variables.get("BranchName"),
                 repository=variables.get("FullRepositoryName"),
             )
+        trigger = execution.get("trigger") or {}
         return ApprovalContext(
             region=request.region,
             execution_id=execution_id,
             custom_data=request.custom_data,
             external_entity_link=request.external_entity_link,
             revision=revision,
-            trigger=_trigger_text(execution.get("trigger") or {}, variables),
+            trigger=_trigger_text(trigger, variables),
+            requester=requester_from(request.custom_data, trigger),
         )
     except (ClientError, BotoCoreError, KeyError, TypeError) as error:
         log.warning("pipeline run lookup failed", extra={"error_type": type(error).__name__})

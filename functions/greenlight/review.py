@@ -1,20 +1,12 @@
-"""What the decide API does with a link: read it, check the form, submit the decision."""
+"""The decision form: reading it from the request body, and what a decision needs."""
 
 from __future__ import annotations
 
 import base64
 import binascii
-from dataclasses import dataclass
-from typing import Any
 from urllib.parse import parse_qs
 
-from greenlight.links import Decision, LinkClaims
-from greenlight.pipeline import (
-    PendingApproval,
-    decision_summary,
-    find_pending,
-    submit_decision,
-)
+from greenlight.links import Decision
 
 MAX_BODY_BYTES = 8192
 MAX_COMMENT = 1000
@@ -29,12 +21,6 @@ class BadForm(ValueError):
         super().__init__(message)
         self.message = message
         self.status = status
-
-
-@dataclass(frozen=True)
-class DecisionMade:
-    claims: LinkClaims
-    summary: str
 
 
 def read_comment(body: str | None, is_base64: bool, content_type: str | None) -> str:
@@ -65,17 +51,8 @@ def read_comment(body: str | None, is_base64: bool, content_type: str | None) ->
     return comment
 
 
-def check_comment(decision: Decision, comment: str) -> None:
+def check_comment(decision: Decision, comment: str, needs_reason: bool = True) -> None:
     if len(comment) > MAX_COMMENT:
         raise BadForm(f"The comment is longer than {MAX_COMMENT} characters.", status=413)
-    if decision is Decision.REJECT and len(comment.strip()) < MIN_REASON:
+    if needs_reason and decision is Decision.REJECT and len(comment.strip()) < MIN_REASON:
         raise BadForm("Please give a reason for rejecting.")
-
-
-def decide(claims: LinkClaims, comment: str, codepipeline: Any) -> DecisionMade:
-    """Submit a verified link's decision, only if its approval still waits on its token."""
-    check_comment(claims.decision, comment)
-    pending: PendingApproval = find_pending(codepipeline, claims)
-    summary = decision_summary(claims.decision, claims.approver, comment)
-    submit_decision(codepipeline, claims, pending, summary)
-    return DecisionMade(claims, summary)

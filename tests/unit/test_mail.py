@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 
 import pytest
 
+from greenlight.announce import ref_of
 from greenlight.approval import parse_approval_message
 from greenlight.links import ApprovalContext, Decision, Revision, read_link
 from greenlight.mail import (
@@ -38,8 +39,9 @@ CONTEXT = ApprovalContext(
 def compose(templates: Templates, context: ApprovalContext = CONTEXT,
             message: str | None = None) -> ApprovalEmail:
     request = parse_approval_message(message or sns_message("approval-request.json"))
-    return compose_approval_email(request, context, "alice@example.com", keys=[KEY],
-                                  api_url=API, templates=templates)
+    return compose_approval_email(ref_of(request), request.expires, context,
+                                  "alice@example.com", keys=[KEY], api_url=API,
+                                  templates=templates)
 
 
 def links(html: str) -> dict[str, str]:
@@ -91,8 +93,10 @@ def test_custom_data_and_commit_messages_cannot_inject_html(templates: Templates
 
 
 def test_the_subject_names_pipeline_and_action_on_one_line() -> None:
-    request = parse_approval_message(sns_message("approval-request.json"))
-    assert approval_subject(request) == "Approval needed: greenlight-demo / ManualApproval"
+    ref = ref_of(parse_approval_message(sns_message("approval-request.json")))
+    assert approval_subject(ref) == "Approval needed: greenlight-demo / ManualApproval"
+    assert approval_subject(ref, reminder=True) == \
+        "Reminder: approval needed: greenlight-demo / ManualApproval"
     assert one_line("a\r\nBcc: x@example.com\tb", 200) == "a Bcc: x@example.com b"
     assert len(one_line("x" * 500, 200)) == 200
 

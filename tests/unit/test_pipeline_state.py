@@ -169,7 +169,7 @@ def test_the_decision_is_submitted_with_the_token_from_codepipeline(codepipeline
         "result": {"summary": "Approved by alice@example.com via Greenlight",
                    "status": "Approved"},
         "token": TOKEN})
-    submit_decision(client, CLAIMS, PendingApproval(TOKEN),
+    submit_decision(client, CLAIMS.ref, Decision.APPROVE, PendingApproval(TOKEN),
                     "Approved by alice@example.com via Greenlight")
 
 
@@ -182,18 +182,33 @@ def test_a_lost_race_becomes_not_pending(codepipeline: Any, code: str, reason: s
     client, stub = codepipeline
     stub.add_client_error("put_approval_result", code)
     with pytest.raises(NotPending) as raised:
-        submit_decision(client, CLAIMS, PendingApproval(TOKEN), "x")
+        submit_decision(client, CLAIMS.ref, Decision.APPROVE, PendingApproval(TOKEN), "x")
     assert raised.value.outcome.reason == reason
 
 
 def test_a_summary_names_the_approver_and_keeps_the_comment() -> None:
-    assert decision_summary(Decision.APPROVE, "alice@example.com", "  Looks\r\ngood ") == \
+    assert decision_summary(Decision.APPROVE, ["alice@example.com"], "  Looks\r\ngood ") == \
         "Approved by alice@example.com via Greenlight: Looks good"
-    assert decision_summary(Decision.REJECT, "bob@example.com", "") == \
+    assert decision_summary(Decision.REJECT, ["bob@example.com"], "") == \
         "Rejected by bob@example.com via Greenlight"
 
 
 def test_a_long_summary_is_cut_to_512_characters() -> None:
-    summary = decision_summary(Decision.REJECT, "bob@example.com", "word " * 300)
+    summary = decision_summary(Decision.REJECT, ["bob@example.com"], "word " * 300)
     assert len(summary) == MAX_SUMMARY and summary.endswith("…")
     assert summary.startswith("Rejected by bob@example.com via Greenlight: word")
+
+
+def test_a_summary_names_every_approver_before_any_comment() -> None:
+    approvers = [f"approver{i}@example.com" for i in range(3)]
+    summary = decision_summary(Decision.APPROVE, approvers, "x" * 600)
+    assert summary.startswith("Approved by approver0@example.com, approver1@example.com, "
+                              "approver2@example.com via Greenlight: xxx")
+    assert len(summary) == MAX_SUMMARY
+
+
+def test_a_summary_with_too_many_approvers_says_how_many_more() -> None:
+    approvers = [f"someone.with.a.long.name{i}@example.com" for i in range(40)]
+    summary = decision_summary(Decision.APPROVE, approvers)
+    assert len(summary) <= MAX_SUMMARY
+    assert "more via Greenlight" in summary and approvers[0] in summary

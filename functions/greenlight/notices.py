@@ -1,0 +1,51 @@
+"""Mails without links: what became of a request (to approvers and followers), and
+escalations when a request is about to expire with votes missing."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+from typing import Any
+
+from greenlight.mail import SendFailed, compose_notice, send_all
+from greenlight.rendering import Templates
+from greenlight.store import RequestRecord, mark_once
+
+log = logging.getLogger(__name__)
+
+HEADLINES = {
+    "approved": ("Approved", "The approval is complete and the run moves on."),
+    "rejected": ("Rejected", "The run stopped at this approval."),
+    "superseded": ("No longer needed",
+                   "A newer run replaced this one, or it was stopped, before a decision. "
+                   "Its links no longer decide anything."),
+    "expired": ("Expired", "Nobody decided before the approval expired; CodePipeline "
+                           "failed the run."),
+}
+
+
+def tell_outcome(record: RequestRecord, *, table: Any, sesv2: Any, sender: str,
+                 templates: Templates, now: datetime) -> int:
+    """Mail every approver and follower what happened, once per request."""
+    if not mark_once(table, record.request_id, "outcome_mailed_at", now):
+        return 0
+    word, explanation = HEADLINES.get(record.status, ("Closed", "The approval is closed."))
+    headline = f"{word}: {record.pipeline} / {record.action}"
+    recipients = list(dict.fromkeys([*record.approvers, *record.notify]))
+    mails = [compose_notice(r, headline, "outcome", templates, record=record,
+                            headline=headline, explanation=explanation)
+             for r in recipients]
+    try:
+        return send_all(sesv2, sender, mails, now)
+    except SendFailed:
+        # The decision itself stands; a missing outcome mail must not undo or hide it.
+        log.error("outcome mails not all sent", extra={"request_status": record.status})
+        return 0
+
+
+def escalate(record: RequestRecord, *, sesv2: Any, sender: str, templates: Templates,
+             now: datetime, console_link: str | None = None) -> int:
+    subject = f"Approval about to expire: {record.pipeline} / {record.action}"
+    mails = [compose_notice(r, subject, "escalation", templates, record=record,
+                            console_link=console_link) for r in record.escalate_to]
+    return send_all(sesv2, sender, mails, now)

@@ -1,0 +1,384 @@
+"""Approval requests and their votes in DynamoDB: one item per request, keyed by the digest
+of its approval token (the token itself is never stored).
+
+Every change is a conditional write, so redelivered messages, double clicks and concurrent
+voters cannot send a mail twice, lose a vote or decide twice.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from greenlight.links import ApprovalContext, Revision
+
+PENDING = "pending"
+DECIDING = "deciding"
+CLOSED = {"approved", "rejected", "superseded", "expired"}
+PENDING_INDEX = "pending-index"
+PIPELINE_INDEX = "pipeline-index"
+# How long a decided or expired request is kept before DynamoDB's TTL removes it.
+RETENTION = timedelta(days=400)
+# A mail claimed by a send that never finished may be claimed again after this long.
+STALE_CLAIM = timedelta(minutes=5)
+
+
+@dataclass(frozen=True)
+class Vote:
+    approver: str
+    decision: str  # approve | reject
+    comment: str
+    at: datetime
+    source_ip: str | None = None
+    user_agent: str | None = None
+
+
+@dataclass(frozen=True)
+class RequestRecord:
+    """An approval request as Greenlight tracks it."""
+
+    request_id: str
+    pipeline: str
+    stage: str
+    action: str
+    status: str
+    approvers: tuple[str, ...]
+    min_approvals: int
+    expires_at: datetime
+    sent_at: datetime
+    context: ApprovalContext
+    reject_needs_reason: bool = True
+    remind_every_minutes: int | None = None
+    escalate_to: tuple[str, ...] = ()
+    escalate_before_minutes: int | None = None
+    notify: tuple[str, ...] = ()
+    rule: str = "default"
+    requester: str | None = None
+    requester_approver: str | None = None
+    votes: dict[str, Vote] = field(default_factory=dict)
+    mailed: frozenset[str] = frozenset()
+    decided_at: datetime | None = None
+    summary: str | None = None
+    reason: str | None = None
+    last_reminded_at: datetime | None = None
+    escalated_at: datetime | None = None
+    outcome_mailed_at: datetime | None = None
+
+    @property
+    def approvals(self) -> list[Vote]:
+        return sorted((v for v in self.votes.values() if v.decision == "approve"),
+                      key=lambda v: v.at)
+
+    @property
+    def rejection(self) -> Vote | None:
+        return next((v for v in self.votes.values() if v.decision == "reject"), None)
+
+    def waiting_on(self) -> tuple[str, ...]:
+        return tuple(a for a in self.approvers if a not in self.votes)
+
+
+class AlreadyVoted(Exception):
+    def __init__(self, record: RequestRecord) -> None:
+        super().__init__("already voted")
+        self.record = record
+
+
+class RequestClosed(Exception):
+    def __init__(self, record: RequestRecord | None) -> None:
+        super().__init__("request is no longer pending")
+        self.record = record
+
+
+class SelfApproval(Exception):
+    def __init__(self, record: RequestRecord) -> None:
+        super().__init__("an approver may not approve a run they asked for")
+        self.record = record
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.astimezone(UTC).isoformat() if value else None
+
+
+def _time(value: Any) -> datetime | None:
+    return datetime.fromisoformat(value) if isinstance(value, str) and value else None
+
+
+def _context_json(context: ApprovalContext) -> str:
+    from dataclasses import asdict
+
+    return json.dumps(asdict(context), separators=(",", ":"))
+
+
+def _context(text: str) -> ApprovalContext:
+    values = json.loads(text)
+    revision = values.pop("revision", None)
+    return ApprovalContext(**values, revision=Revision(**revision) if revision else None)
+
+
+def _number(value: Any) -> int | None:
+    return int(value) if isinstance(value, (int, Decimal)) else None
+
+
+def record_from_item(item: dict[str, Any]) -> RequestRecord:
+    votes = {
+        approver: Vote(approver, v["decision"], v.get("comment", ""),
+                       _time(v["at"]) or datetime.min.replace(tzinfo=UTC),
+                       v.get("source_ip"), v.get("user_agent"))
+        for approver, v in (item.get("votes") or {}).items()
+    }
+    mails = item.get("mails") or {}
+    return RequestRecord(
+        request_id=item["request_id"],
+        pipeline=item["pipeline"],
+        stage=item["stage"],
+        action=item["action"],
+        status=item["status"],
+        approvers=tuple(item.get("approvers", [])),
+        min_approvals=_number(item.get("min_approvals")) or 1,
+        expires_at=datetime.fromtimestamp(int(item["expires_at"]), UTC),
+        sent_at=_time(item["sent_at"]) or datetime.min.replace(tzinfo=UTC),
+        context=_context(item["context"]),
+        reject_needs_reason=bool(item.get("reject_needs_reason", True)),
+        remind_every_minutes=_number(item.get("remind_every_minutes")),
+        escalate_to=tuple(item.get("escalate_to") or []),
+        escalate_before_minutes=_number(item.get("escalate_before_minutes")),
+        notify=tuple(item.get("notify") or []),
+        rule=item.get("rule", "default"),
+        requester=item.get("requester"),
+        requester_approver=item.get("requester_approver"),
+        votes=votes,
+        mailed=frozenset(k for k, v in mails.items() if v.get("state") == "sent"),
+        decided_at=_time(item.get("decided_at")),
+        summary=item.get("summary"),
+        reason=item.get("reason"),
+        last_reminded_at=_time(item.get("last_reminded_at")),
+        escalated_at=_time(item.get("escalated_at")),
+        outcome_mailed_at=_time(item.get("outcome_mailed_at")),
+    )
+
+
+def _failed_condition(error: ClientError) -> bool:
+    return error.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException"
+
+
+def open_request(table: Any, *, request_id: str, pipeline: str, stage: str, action: str,
+                 expires_at: datetime, context: ApprovalContext, rule: dict[str, Any],
+                 requester: str | None, requester_approver: str | None,
+                 now: datetime) -> RequestRecord:
+    """Create the request record, or return the one a earlier delivery created."""
+    item: dict[str, Any] = {
+        "request_id": request_id,
+        "pipeline": pipeline,
+        "stage": stage,
+        "action": action,
+        "status": PENDING,
+        "pending": PENDING,
+        "expires_at": int(expires_at.timestamp()),
+        "expires_ttl": int((expires_at + RETENTION).timestamp()),
+        "sent_at": _iso(now),
+        "context": _context_json(context),
+        "votes": {},
+        "mails": {},
+        **{k: v for k, v in rule.items() if v is not None and v != []},
+    }
+    if requester:
+        item["requester"] = requester
+    if requester_approver:
+        item["requester_approver"] = requester_approver
+    try:
+        table.put_item(Item=item, ConditionExpression="attribute_not_exists(request_id)")
+        return record_from_item(item)
+    except ClientError as error:
+        if not _failed_condition(error):
+            raise
+    existing = get_request(table, request_id)
+    assert existing is not None
+    return existing
+
+
+def get_request(table: Any, request_id: str) -> RequestRecord | None:
+    item = table.get_item(Key={"request_id": request_id}, ConsistentRead=True).get("Item")
+    return record_from_item(item) if item else None
+
+
+def claim_mail(table: Any, request_id: str, recipient: str, now: datetime) -> bool:
+    """Claim the right to send `recipient` their mail; False if it is sent or being sent."""
+    try:
+        table.update_item(
+            Key={"request_id": request_id},
+            UpdateExpression="SET mails.#r = :claim",
+            ConditionExpression=("attribute_not_exists(mails.#r) OR "
+                                 "(mails.#r.#state = :sending AND mails.#r.#at < :stale)"),
+            ExpressionAttributeNames={"#r": recipient, "#state": "state", "#at": "at"},
+            ExpressionAttributeValues={
+                ":claim": {"state": "sending", "at": _iso(now)},
+                ":sending": "sending",
+                ":stale": _iso(now - STALE_CLAIM),
+            },
+        )
+        return True
+    except ClientError as error:
+        if _failed_condition(error):
+            return False
+        raise
+
+
+def settle_mail(table: Any, request_id: str, recipient: str, sent: bool, now: datetime) -> None:
+    """Mark a claimed mail sent, or release the claim so a retry sends it."""
+    if sent:
+        table.update_item(
+            Key={"request_id": request_id}, UpdateExpression="SET mails.#r = :sent",
+            ExpressionAttributeNames={"#r": recipient},
+            ExpressionAttributeValues={":sent": {"state": "sent", "at": _iso(now)}})
+    else:
+        table.update_item(
+            Key={"request_id": request_id}, UpdateExpression="REMOVE mails.#r",
+            ExpressionAttributeNames={"#r": recipient})
+
+
+def cast_vote(table: Any, request_id: str, vote: Vote, *, decides: bool) -> RequestRecord:
+    """Record one approver's vote while the request is pending; one vote per approver.
+
+    With `decides`, the same write moves the request to `deciding`, so exactly one caller
+    goes on to submit the decision. Raises AlreadyVoted, RequestClosed or SelfApproval.
+    """
+    names = {"#a": vote.approver, "#status": "status"}
+    values: dict[str, Any] = {
+        ":vote": {k: v for k, v in {
+            "decision": vote.decision, "comment": vote.comment, "at": _iso(vote.at),
+            "source_ip": vote.source_ip, "user_agent": vote.user_agent,
+        }.items() if v is not None},
+        ":pending": PENDING,
+    }
+    update = "SET votes.#a = :vote"
+    if decides:
+        update += ", #status = :deciding"
+        values[":deciding"] = DECIDING
+    condition = "#status = :pending AND attribute_not_exists(votes.#a)"
+    if vote.decision == "approve":
+        condition += " AND (attribute_not_exists(requester_approver) OR requester_approver <> :me)"
+        values[":me"] = vote.approver
+    try:
+        item = table.update_item(
+            Key={"request_id": request_id}, UpdateExpression=update,
+            ConditionExpression=condition, ExpressionAttributeNames=names,
+            ExpressionAttributeValues=values, ReturnValues="ALL_NEW")["Attributes"]
+        return record_from_item(item)
+    except ClientError as error:
+        if not _failed_condition(error):
+            raise
+    record = get_request(table, request_id)
+    if record is None or record.status != PENDING:
+        raise RequestClosed(record)
+    if vote.approver in record.votes:
+        raise AlreadyVoted(record)
+    raise SelfApproval(record)
+
+
+def begin_decision(table: Any, request_id: str) -> bool:
+    """Move a pending request to `deciding`; True for exactly one caller."""
+    try:
+        table.update_item(
+            Key={"request_id": request_id}, UpdateExpression="SET #status = :deciding",
+            ConditionExpression="#status = :pending",
+            ExpressionAttributeNames={"#status": "status"},
+            ExpressionAttributeValues={":deciding": DECIDING, ":pending": PENDING})
+        return True
+    except ClientError as error:
+        if _failed_condition(error):
+            return False
+        raise
+
+
+def close_request(table: Any, request_id: str, status: str, now: datetime, *,
+                  summary: str | None = None, reason: str | None = None,
+                  only_from: tuple[str, ...] = (PENDING, DECIDING)) -> RequestRecord | None:
+    """Set the final status once; None if the request had already been closed."""
+    assert status in CLOSED
+    values: dict[str, Any] = {":status": status, ":at": _iso(now)}
+    sets = ["#status = :status", "decided_at = :at"]
+    if summary is not None:
+        sets.append("summary = :summary")
+        values[":summary"] = summary
+    if reason is not None:
+        sets.append("reason = :reason")
+        values[":reason"] = reason
+    allowed = []
+    for index, state in enumerate(only_from):
+        values[f":from{index}"] = state
+        allowed.append(f"#status = :from{index}")
+    try:
+        item = table.update_item(
+            Key={"request_id": request_id},
+            UpdateExpression="SET " + ", ".join(sets) + " REMOVE pending",
+            ConditionExpression=" OR ".join(allowed),
+            ExpressionAttributeNames={"#status": "status"}, ExpressionAttributeValues=values,
+            ReturnValues="ALL_NEW")["Attributes"]
+        return record_from_item(item)
+    except ClientError as error:
+        if _failed_condition(error):
+            return None
+        raise
+
+
+def reopen_request(table: Any, request_id: str) -> None:
+    """Return a request left in `deciding` by a submission that did not happen."""
+    table.update_item(
+        Key={"request_id": request_id}, UpdateExpression="SET #status = :pending",
+        ConditionExpression="#status = :deciding",
+        ExpressionAttributeNames={"#status": "status"},
+        ExpressionAttributeValues={":deciding": DECIDING, ":pending": PENDING})
+
+
+def mark_once(table: Any, request_id: str, attribute: str, now: datetime,
+              not_since: datetime | None = None) -> bool:
+    """Set a timestamp attribute if it is unset (or older than `not_since`); True if we did."""
+    condition = "attribute_not_exists(#attr)"
+    values: dict[str, Any] = {":now": _iso(now)}
+    if not_since is not None:
+        condition += " OR #attr < :since"
+        values[":since"] = _iso(not_since)
+    try:
+        table.update_item(
+            Key={"request_id": request_id}, UpdateExpression="SET #attr = :now",
+            ConditionExpression=condition, ExpressionAttributeNames={"#attr": attribute},
+            ExpressionAttributeValues=values)
+        return True
+    except ClientError as error:
+        if _failed_condition(error):
+            return False
+        raise
+
+
+def pending_requests(table: Any) -> list[RequestRecord]:
+    """Every request still pending or being decided (the index holds only those)."""
+    return _query_all(table, {
+        "IndexName": PENDING_INDEX,
+        "KeyConditionExpression": "pending = :pending",
+        "ExpressionAttributeValues": {":pending": PENDING},
+    })
+
+
+def _query_all(table: Any, request: dict[str, Any]) -> list[RequestRecord]:
+    records = []
+    while True:
+        page = table.query(**request)
+        records.extend(record_from_item(item) for item in page.get("Items", []))
+        if "LastEvaluatedKey" not in page:
+            return records
+        request["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+
+def requests_for_pipeline(table: Any, pipeline: str) -> list[RequestRecord]:
+    """A pipeline's requests, newest first (the audit trail)."""
+    return _query_all(table, {
+        "IndexName": PIPELINE_INDEX,
+        "KeyConditionExpression": "pipeline = :pipeline",
+        "ExpressionAttributeValues": {":pipeline": pipeline},
+        "ScanIndexForward": False,
+    })
