@@ -82,6 +82,11 @@ def proxy_event(method: str, raw_path: str, headers: list[tuple[str, str]], body
     }
 
 
+class _Server(ThreadingHTTPServer):
+    # Bursts of concurrent clicks (and the tests that make them) outgrow the default backlog of 5.
+    request_queue_size = 128
+
+
 class LocalApiGateway:
     """Serve `handler` at http://HOST:PORT/<stage>/..., one thread per request."""
 
@@ -103,7 +108,7 @@ class LocalApiGateway:
 
             do_GET = do_POST = do_HEAD = do_PUT = do_PATCH = do_DELETE = do_OPTIONS = handle_one
 
-        self.server = ThreadingHTTPServer((host, port), RequestHandler)
+        self.server = _Server((host, port), RequestHandler)
         self.server.daemon_threads = True
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 

@@ -19,7 +19,7 @@ import uuid
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +29,7 @@ from local.apigateway import LocalApiGateway
 from local.codepipeline.engine import Engine
 from local.codepipeline.server import CodePipelineServer
 from local.lambda_context import LocalContext
+from local.moto_endpoint import MotoEndpoint
 from local.offline import ACCOUNT_ID, LOCAL_SIGNING_KEY, REGION, approval_subject, sns_event
 from local.sam_template import (
     ROOT,
@@ -116,7 +117,9 @@ class OfflineStack:
         self.api_port = api_port
         self.extra_environment = extra_environment or {}
         self.on_mail = on_mail
-        self.clock = clock
+        # Added to the stand-in's clock: lets a test or demo jump ahead (approvals expire).
+        self.time_offset = timedelta(0)
+        self.clock = clock or (lambda: datetime.now(UTC) + self.time_offset)
         # Tokens the next approvals receive, in order, before fresh random ones.
         self.preset_tokens: deque[str] = deque()
         self.mails: list[Mail] = []
@@ -143,21 +146,16 @@ class OfflineStack:
         self.stop()
 
     def start(self) -> None:
-        from moto.server import ThreadedMotoServer
-
         self._set_environment(QUIET_ENVIRONMENT | self.extra_environment)
         logging.getLogger("werkzeug").setLevel(logging.WARNING)  # moto's per-request lines
-        moto = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-        moto.start()
+        moto = MotoEndpoint().start()
         self._stops.append(moto.stop)
-        host, port = moto.get_host_and_port()
-        self.moto_url = f"http://{host}:{port}"
+        self.moto_url = moto.url
 
         engine_options: dict[str, Any] = {"publish": self._publish,
                                           "action_seconds": self.action_seconds,
                                           "region": REGION, "account_id": ACCOUNT_ID}
-        if self.clock is not None:
-            engine_options["clock"] = self.clock
+        engine_options["clock"] = self.clock
         engine_options["token_factory"] = self._next_token
         self.engine = Engine(**engine_options)
         self.codepipeline_server = CodePipelineServer(self.engine, auto_advance=True)

@@ -10,7 +10,7 @@ import importlib
 import json
 import re
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -41,10 +41,29 @@ def now() -> datetime:
     return datetime(2026, 11, 27, 10, 15, tzinfo=UTC)
 
 
+# The session's policy: pipelines named quorum-* need two of three approvers, crowd-* two of
+# twenty; every other pipeline falls back to APPROVER_EMAILS and one approval.
+CROWD = [f"approver{i:02d}@example.com" for i in range(20)]
+TEST_POLICY = {
+    "rules": [
+        {"name": "two-of-three", "match": {"pipeline": "quorum-*"},
+         "approvers": ["alice@example.com", "bob@example.com", "carol@example.com"],
+         "min_approvals": 2, "remind_every_minutes": 240,
+         "escalate_to": ["ops-lead@example.com"], "escalate_before_minutes": 720,
+         "notify": ["releases@example.com"]},
+        {"name": "crowd", "match": {"pipeline": "crowd-*"}, "approvers": CROWD,
+         "min_approvals": 2},
+    ],
+    "identities": {"carol": "carol@example.com"},
+}
+
+
 @pytest.fixture(scope="session")
 def offline_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[OfflineStack]:
+    environment = {"POWERTOOLS_METRICS_DISABLED": "true",
+                   "APPROVAL_POLICY": json.dumps(TEST_POLICY)}
     with OfflineStack(outbox=tmp_path_factory.mktemp("outbox"), action_seconds=0.02,
-                      extra_environment={"POWERTOOLS_METRICS_DISABLED": "true"}) as offline:
+                      extra_environment=environment) as offline:
         yield offline
 
 
@@ -52,7 +71,8 @@ def offline_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[OfflineS
 def stack(offline_stack: OfflineStack) -> Iterator[OfflineStack]:
     """The session's offline stack; signing keys are read afresh after each test."""
     yield offline_stack
-    for module in ("greenlight.notify", "greenlight.decide"):
+    offline_stack.time_offset = timedelta(0)
+    for module in ("greenlight.notify", "greenlight.decide", "greenlight.remind"):
         importlib.import_module(module).secrets.clear_cache()
 
 

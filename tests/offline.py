@@ -7,11 +7,14 @@ import json
 import re
 import time
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import requests
 
+from greenlight.links import read_link
+from local.offline import LOCAL_SIGNING_KEY
 from local.stack import PIPELINES, Mail, OfflineStack
 
 
@@ -22,6 +25,12 @@ class Approval:
     pipeline: str
     execution_id: str
     mails: list[Mail]
+
+    @property
+    def request_id(self) -> str:
+        """The key of this request in the approvals table (its token's digest)."""
+        link = self.mails[0].html.split("/approvals/", 1)[1].split('"', 1)[0]
+        return read_link(link, [LOCAL_SIGNING_KEY], datetime.now(UTC)).token_digest
 
     def link(self, approver: str, label: str, action: str | None = None) -> str:
         for mail in self.mails:

@@ -50,6 +50,14 @@ SUMMARY_LIMIT = 2048
 VARIABLE = re.compile(r"#\{([A-Za-z0-9@\-_]+)\.([A-Za-z0-9@\-_]+)\}")
 
 
+def _without_nulls(value: Any) -> Any:
+    if isinstance(value, Mapping):
+        return {k: _without_nulls(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list):
+        return [_without_nulls(v) for v in value]
+    return value
+
+
 def utc_now() -> datetime:
     return datetime.now(UTC)
 
@@ -292,6 +300,8 @@ class Engine:
         problems = shapes.input_problems(operation, params)
         if problems:
             raise ServiceError("ValidationException", shapes.describe(problems))
+        # A JSON null is read as an absent member, as the validation above reads it.
+        params = _without_nulls(params)
         with self._lock:
             now = self._clock()
             self._advance(now)
