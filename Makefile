@@ -7,6 +7,7 @@ EVENT ?= events/approval-request.json
 
 .DEFAULT_GOAL := help
 .PHONY: help setup chromium demo test lint invoke events bench audit clean
+TABLE ?= $(APPROVALS_TABLE)
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -41,6 +42,9 @@ invoke: setup ## Replay an event offline: make invoke FN=DecideFunction EVENT=ev
 
 events: setup ## Regenerate events/ (the decide events carry links signed with the local key)
 	$(BIN)/python -m local.sample_events
+
+audit: setup ## List a pipeline's approval requests and votes: make audit PIPELINE=name TABLE=table
+	PYTHONPATH=functions $(BIN)/python -m greenlight.audit --table "$(TABLE)" --pipeline "$(PIPELINE)"
 
 bench: setup ## Measure cold start, warm latency, AWS calls and artifact size
 	$(BIN)/python -m bench

@@ -1,9 +1,11 @@
 """The whole approval flow offline, in one command (`make demo`).
 
 A pipeline (Source, Build, Approval, Deploy) runs in the local CodePipeline stand-in, reaches
-its manual approval, and Greenlight mails the approvers: the mails land in outbox/. Open one
+its manual approval, and Greenlight mails the approvers: the mails land in outbox/. Open them
 in a browser and click Approve or Reject; the links go to the decide function served on
-localhost as API Gateway would serve it. The terminal follows the pipeline's stages.
+localhost as API Gateway would serve it. With the default policy two of three approvers must
+approve (one rejection rejects). The terminal follows the stages and the tally, and ends with
+the audit trail.
 """
 
 from __future__ import annotations
@@ -19,6 +21,8 @@ from typing import Any, TextIO
 
 import boto3
 
+from greenlight.audit import write_text
+from greenlight.store import requests_for_pipeline
 from local.codepipeline.cli import format_state_line
 from local.sam_template import ROOT
 from local.stack import PIPELINES, Mail, OfflineStack
@@ -40,21 +44,27 @@ def free_port(preferred: int) -> int:
 
 
 def run(pipeline_file: Path, port: int, action_seconds: float, wait_minutes: float,
-        out: TextIO = sys.stdout) -> str:
+        policy_file: Path | None = None, out: TextIO = sys.stdout) -> str:
     """Run one execution to its end (or until the wait runs out); return its final status."""
     if OUTBOX.exists():
         shutil.rmtree(OUTBOX)
 
     def announce(mail: Mail) -> None:
         where = mail.paths[0].relative_to(ROOT) if mail.paths else "?"
-        print(f"  mail to {mail.recipient:<22} {where}", file=out)
+        kind = mail.subject.split(":", 1)[0]
+        print(f"  mail to {mail.recipient:<22} {where}  ({kind})", file=out)
 
+    environment = dict(QUIET)
+    if policy_file is not None:
+        environment["APPROVAL_POLICY"] = policy_file.read_text(encoding="utf-8")
     with OfflineStack(outbox=OUTBOX, api_port=free_port(port), action_seconds=action_seconds,
-                      extra_environment=QUIET, on_mail=announce) as stack:
+                      extra_environment=environment, on_mail=announce) as stack:
         pipeline = stack.load_pipeline(pipeline_file)
         codepipeline = boto3.client("codepipeline")
         print(f"Greenlight offline: approvals API at {stack.api_url}", file=out)
         print(f"Pipeline {pipeline} loaded from {pipeline_file.relative_to(ROOT)}", file=out)
+        if policy_file is not None:
+            print(f"Approval policy from {policy_file.relative_to(ROOT)}", file=out)
 
         started = stack.engine.push(branch="feature/login", paths=["src/login.py"],
                                     message="WIP: login form")
@@ -69,6 +79,7 @@ def run(pipeline_file: Path, port: int, action_seconds: float, wait_minutes: flo
 
         last_line = ""
         told = False
+        seen_votes: set[tuple[str, str]] = set()
         deadline = time.monotonic() + wait_minutes * 60
         status = "InProgress"
         while time.monotonic() < deadline:
@@ -82,10 +93,17 @@ def run(pipeline_file: Path, port: int, action_seconds: float, wait_minutes: flo
                 told = True
                 first = stack.mails[0]
                 where = first.paths[0].as_uri() if first.paths else ""
-                print("\nThe pipeline waits for approval. Open a mail in a browser:\n"
+                print("\nThe pipeline waits for approval. Open a mail in a browser, e.g.\n"
                       f"  {where}\n"
                       "and click Approve (or Reject, with a reason). Ctrl-C stops the demo.\n",
                       file=out)
+            for record in requests_for_pipeline(stack.table, pipeline):
+                for vote in sorted(record.votes.values(), key=lambda v: v.at):
+                    if (record.request_id, vote.approver) not in seen_votes:
+                        seen_votes.add((record.request_id, vote.approver))
+                        print(f"  {time.strftime('%H:%M:%S')}  vote: {vote.approver} "
+                              f"{vote.decision}d ({len(record.approvals)} of "
+                              f"{record.min_approvals} approvals)", file=out)
             status = codepipeline.get_pipeline_execution(
                 pipelineName=pipeline, pipelineExecutionId=execution_id
             )["pipelineExecution"]["status"]
@@ -95,6 +113,9 @@ def run(pipeline_file: Path, port: int, action_seconds: float, wait_minutes: flo
         final = codepipeline.get_pipeline_state(name=pipeline)
         print(f"\nExecution {execution_id}: {status}", file=out)
         print_state_table(final, out)
+        stack.collect_mails()
+        print(f"\nAudit trail (make audit PIPELINE={pipeline}):", file=out)
+        write_text(requests_for_pipeline(stack.table, pipeline), out)
         return str(status)
 
 
@@ -119,10 +140,15 @@ def main(argv: list[str] | None = None) -> None:
                         help="how long each simulated build or deploy action takes")
     parser.add_argument("--wait-minutes", type=float, default=60,
                         help="stop waiting for a decision after this long")
+    parser.add_argument("--policy", type=Path, default=ROOT / "local" / "policies" /
+                        "two-of-three.json", help="approval policy JSON (APPROVAL_POLICY)")
+    parser.add_argument("--no-policy", action="store_true",
+                        help="no policy: the default approvers, one approval decides")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     try:
-        status = run(args.pipeline.resolve(), args.port, args.action_seconds, args.wait_minutes)
+        status = run(args.pipeline.resolve(), args.port, args.action_seconds, args.wait_minutes,
+                     None if args.no_policy else args.policy.resolve())
     except KeyboardInterrupt:
         print("\nStopped.")
         return

@@ -7,11 +7,8 @@ and the tests. The decide events carry links signed with the local stack's key.
 from __future__ import annotations
 
 import json
-import sys
 from datetime import UTC, datetime
 from pathlib import Path
-
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "functions"))
 
 from greenlight.links import (
     ApprovalContext,
