@@ -16,6 +16,7 @@ import shutil
 import socket
 import sys
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -44,27 +45,30 @@ def free_port(preferred: int) -> int:
 
 
 def run(pipeline_file: Path, port: int, action_seconds: float, wait_minutes: float,
-        policy_file: Path | None = None, out: TextIO = sys.stdout) -> str:
+        policy_file: Path | None = None, out: TextIO = sys.stdout, outbox: Path = OUTBOX) -> str:
     """Run one execution to its end (or until the wait runs out); return its final status."""
-    if OUTBOX.exists():
-        shutil.rmtree(OUTBOX)
+    if outbox.exists():
+        shutil.rmtree(outbox)
+
+    def shown(path: Path) -> Path:
+        return path.relative_to(ROOT) if path.is_relative_to(ROOT) else path
 
     def announce(mail: Mail) -> None:
-        where = mail.paths[0].relative_to(ROOT) if mail.paths else "?"
+        where = shown(mail.paths[0]) if mail.paths else "?"
         kind = mail.subject.split(":", 1)[0]
         print(f"  mail to {mail.recipient:<22} {where}  ({kind})", file=out)
 
     environment = dict(QUIET)
     if policy_file is not None:
         environment["APPROVAL_POLICY"] = policy_file.read_text(encoding="utf-8")
-    with OfflineStack(outbox=OUTBOX, api_port=free_port(port), action_seconds=action_seconds,
+    with OfflineStack(outbox=outbox, api_port=free_port(port), action_seconds=action_seconds,
                       extra_environment=environment, on_mail=announce) as stack:
         pipeline = stack.load_pipeline(pipeline_file)
         codepipeline = boto3.client("codepipeline")
         print(f"Greenlight offline: approvals API at {stack.api_url}", file=out)
-        print(f"Pipeline {pipeline} loaded from {pipeline_file.relative_to(ROOT)}", file=out)
+        print(f"Pipeline {pipeline} loaded from {shown(pipeline_file)}", file=out)
         if policy_file is not None:
-            print(f"Approval policy from {policy_file.relative_to(ROOT)}", file=out)
+            print(f"Approval policy from {shown(policy_file)}", file=out)
 
         started = stack.engine.push(branch="feature/login", paths=["src/login.py"],
                                     message="WIP: login form")
@@ -86,7 +90,7 @@ def run(pipeline_file: Path, port: int, action_seconds: float, wait_minutes: flo
             state = codepipeline.get_pipeline_state(name=pipeline)
             line = format_state_line(state)
             if line != last_line:
-                print(f"  {time.strftime('%H:%M:%S')}  {line}", file=out)
+                print(f"  {datetime.now(UTC):%H:%M:%S}  {line}", file=out)
                 last_line = line
             if stack.mails and not told:
                 stack.wait_for_deliveries(5)
@@ -98,12 +102,13 @@ def run(pipeline_file: Path, port: int, action_seconds: float, wait_minutes: flo
                       "and click Approve (or Reject, with a reason). Ctrl-C stops the demo.\n",
                       file=out)
             for record in requests_for_pipeline(stack.table, pipeline):
+                approvals = 0
                 for vote in sorted(record.votes.values(), key=lambda v: v.at):
+                    approvals += vote.decision == "approve"
                     if (record.request_id, vote.approver) not in seen_votes:
                         seen_votes.add((record.request_id, vote.approver))
-                        print(f"  {time.strftime('%H:%M:%S')}  vote: {vote.approver} "
-                              f"{vote.decision}d ({len(record.approvals)} of "
-                              f"{record.min_approvals} approvals)", file=out)
+                        print(f"  {vote.at:%H:%M:%S}  vote: {vote.approver} {vote.decision}d "
+                              f"({approvals} of {record.min_approvals} approvals)", file=out)
             status = codepipeline.get_pipeline_execution(
                 pipelineName=pipeline, pipelineExecutionId=execution_id
             )["pipelineExecution"]["status"]
@@ -144,11 +149,13 @@ def main(argv: list[str] | None = None) -> None:
                         "two-of-three.json", help="approval policy JSON (APPROVAL_POLICY)")
     parser.add_argument("--no-policy", action="store_true",
                         help="no policy: the default approvers, one approval decides")
+    parser.add_argument("--outbox", type=Path, default=OUTBOX, help="where mails are written")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     try:
         status = run(args.pipeline.resolve(), args.port, args.action_seconds, args.wait_minutes,
-                     None if args.no_policy else args.policy.resolve())
+                     None if args.no_policy else args.policy.resolve(),
+                     outbox=args.outbox.resolve())
     except KeyboardInterrupt:
         print("\nStopped.")
         return
