@@ -4,7 +4,9 @@
     python -m local.invoke DecideFunction events/decide-post-approve.json
 
 Before the event runs, the example pipeline is started and left waiting at its approval with
-the token the sample events were made for, so decide events act on a live approval.
+the token the sample events were made for, so decide events act on a live approval. For the
+decide and scheduled functions, that approval also goes through the notify function first
+(so its request is recorded); for the notify function, the replayed event is the first.
 """
 
 from __future__ import annotations
@@ -53,15 +55,24 @@ def replay(function: str, event_path: Path, out: Any = sys.stdout) -> dict[str, 
     if function not in specs:
         raise SystemExit(f"no function {function!r} in template.yaml; choose from {sorted(specs)}")
     event = json.loads(event_path.read_text(encoding="utf-8"))
-    with OfflineStack(outbox=OUTBOX, deliver_approvals=False, action_seconds=0.05) as stack:
+    notify_first = "SNS" not in specs[function].event_types
+    with OfflineStack(outbox=OUTBOX, deliver_approvals=notify_first,
+                      action_seconds=0.05) as stack:
         stack.preset_tokens.append(SAMPLE_TOKEN)
         pipeline = stack.load_pipeline(PIPELINES / "seed-pipeline.json")
         stack.engine.start_execution(pipeline)
         wait_for_approval(stack, pipeline)
-        handler = stack.notify_handler if function == stack.notify_spec.logical_id \
-            else stack.decide_handler
+        stack.wait_for_deliveries()
+        stack.collect_mails()
+        handler = {
+            stack.notify_spec.logical_id: stack.notify_handler,
+            stack.decide_spec.logical_id: stack.decide_handler,
+            stack.remind_spec.logical_id: stack.remind_handler,
+        }[function]
+        before = len(stack.mails)
         result = handler(event, LocalContext(function_name=function))
-        mails = stack.collect_mails()
+        stack.collect_mails()
+        mails = stack.mails[before:]
         state = stack.engine.call("GetPipelineState", {"name": pipeline})
     print(f"{function} returned:", file=out)
     if isinstance(result, dict) and "statusCode" in result:

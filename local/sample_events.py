@@ -67,6 +67,19 @@ CODESTAR_NOTIFICATION = {
 }
 
 
+SCHEDULED_EVENT = {
+    "version": "0",
+    "id": "53dc4d37-cffa-4f76-80c9-8b7d4a4d2eaa",
+    "detail-type": "Scheduled Event",
+    "source": "aws.events",
+    "account": "123456789012",
+    "time": "2026-11-27T10:15:00Z",
+    "region": REGION,
+    "resources": ["arn:aws:events:us-east-1:123456789012:rule/greenlight-RemindFunctionEveryFifte"],
+    "detail": {},
+}
+
+
 def sample_claims(decision: Decision, approver: str = "alice@example.com") -> LinkClaims:
     expires = datetime.strptime(SAMPLE_EXPIRES, "%Y-%m-%dT%H:%MZ").replace(tzinfo=UTC)
     return LinkClaims(
@@ -119,6 +132,7 @@ def write_events() -> list[Path]:
             f"APPROVAL NEEDED: AWS CodePipeline {PIPELINE} for action {ACTION}"),
         "codestar-notification.json": sns_event(TOPIC_ARN, json.dumps(CODESTAR_NOTIFICATION)),
         "sns-plain-text.json": sns_event(TOPIC_ARN, "Pipeline greenlight-demo: deploy finished."),
+        "remind-schedule.json": SCHEDULED_EVENT,
         "decide-get.json": decide_event("GET", Decision.APPROVE),
         "decide-post-approve.json": decide_event("POST", Decision.APPROVE,
                                                  "comment=Looks+good+to+me"),
