@@ -14,6 +14,7 @@ import logging
 import os
 import queue
 import re
+import sys
 import threading
 import uuid
 from collections import deque
@@ -128,6 +129,7 @@ class OfflineStack:
         self._mail_lock = threading.Lock()
         self._saved_environment: dict[str, str | None] = {}
         self._deliveries: queue.Queue[str | None] = queue.Queue()
+        self._decide_environment = threading.Lock()
         self._idle = threading.Condition()
         self._pending_deliveries = 0
         self._stops: list[Callable[[], None]] = []
@@ -194,7 +196,15 @@ class OfflineStack:
         self._stops.append(lambda: self._deliveries.put(None))
 
     def _invoke_decide(self, event: dict[str, Any], context: Any) -> Any:
-        return self.decide_handler(event, context)
+        # One execution environment: Lambda hands it one request at a time, and Powertools'
+        # resolver keeps the current request at class level, so requests queue here.
+        with self._decide_environment:
+            return self.decide_handler(event, context)
+
+    def clear_caches(self) -> None:
+        """Forget cached secrets in every loaded function, as a fresh container would."""
+        for handler in (self.notify_handler, self.remind_handler, self.decide_handler):
+            sys.modules[handler.__module__].secrets.clear_cache()
 
     def _next_token(self) -> str:
         return self.preset_tokens.popleft() if self.preset_tokens else str(uuid.uuid4())

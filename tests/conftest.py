@@ -6,7 +6,6 @@ offline stack (started only when a test asks for it) and each test uses pipeline
 
 from __future__ import annotations
 
-import importlib
 import json
 import re
 from collections.abc import Iterator
@@ -72,8 +71,7 @@ def stack(offline_stack: OfflineStack) -> Iterator[OfflineStack]:
     """The session's offline stack; signing keys are read afresh after each test."""
     yield offline_stack
     offline_stack.time_offset = timedelta(0)
-    for module in ("greenlight.notify", "greenlight.decide", "greenlight.remind"):
-        importlib.import_module(module).secrets.clear_cache()
+    offline_stack.clear_caches()
 
 
 @pytest.fixture

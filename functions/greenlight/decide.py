@@ -58,6 +58,7 @@ def tell(record: RequestRecord) -> None:
 def verified_link(link: str) -> LinkClaims:
     keys = signing_keys(secrets.get(settings.signing_secret_arn, max_age=SECRET_MAX_AGE))
     claims = read_link(link, keys, datetime.now(UTC))
+    app.append_context(claims=claims)  # for the pages of the exception handlers
     logger.append_keys(pipeline=claims.pipeline, stage=claims.stage, action=claims.action,
                        decision=claims.decision.value)
     return claims
@@ -141,13 +142,15 @@ def expired_link(error: LinkExpired) -> Response:
 def not_pending(error: NotPending) -> Response:
     metrics.add_metric(name="ApprovalNotPending", unit=MetricUnit.Count, value=1)
     logger.info("approval no longer pending", extra={"reason": error.outcome.reason})
-    return respond(problem_page(templates, "not-pending", outcome=error.outcome))
+    return respond(problem_page(templates, "not-pending", outcome=error.outcome,
+                                claims=app.context.get("claims")))
 
 
 @app.exception_handler(RequestClosed)
 def closed(error: RequestClosed) -> Response:
     metrics.add_metric(name="ApprovalNotPending", unit=MetricUnit.Count, value=1)
-    return respond(problem_page(templates, "closed", record=error.record))
+    return respond(problem_page(templates, "closed", record=error.record,
+                                claims=app.context.get("claims")))
 
 
 @app.exception_handler(AlreadyVoted)

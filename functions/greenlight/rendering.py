@@ -9,6 +9,7 @@ from functools import cached_property
 from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from markupsafe import Markup, escape
 
 # The handlers' CodeUri is functions/; templates/ sits beside the package there.
 TEMPLATES_DIR = Path(__file__).parent.parent / "templates"
@@ -24,6 +25,12 @@ def utc(value: datetime | None) -> str:
     return value.strftime("%Y-%m-%d %H:%M UTC") if value else ""
 
 
+def soft_breaks(value: object) -> Markup:
+    """Escaped text that may wrap after `:` and `/`, so ARNs break between their parts."""
+    text = str(escape(value))
+    return Markup(text.replace(":", ":<wbr>").replace("/", "/<wbr>"))  # noqa: S704 - escaped above
+
+
 class Templates:
     """The loaded template environment and the page stylesheet's CSP hash."""
 
@@ -37,6 +44,7 @@ class Templates:
             keep_trailing_newline=True,
         )
         self.environment.filters["utc"] = utc
+        self.environment.filters["soft_breaks"] = soft_breaks
 
     @cached_property
     def stylesheet(self) -> str:

@@ -223,20 +223,17 @@ def test_rotated_keys_keep_mailed_links_working(stack: OfflineStack, name: str) 
     secrets.put_secret_value(SecretId=stack.secret_arn,
                              SecretString=json.dumps([LOCAL_SIGNING_KEY, new_key]))
     try:
-        _clear_secret_caches()
+        stack.clear_caches()
         assert open_link(approval.link(ALICE, "Approve")).status_code == 200
         secrets.put_secret_value(SecretId=stack.secret_arn, SecretString=new_key)
-        _clear_secret_caches()
+        stack.clear_caches()
         assert open_link(approval.link(ALICE, "Approve")).status_code == 403
     finally:
         secrets.put_secret_value(SecretId=stack.secret_arn, SecretString=LOCAL_SIGNING_KEY)
-        _clear_secret_caches()
+        stack.clear_caches()
 
 
-def _clear_secret_caches() -> None:
-    import importlib
-    for module in ("greenlight.notify", "greenlight.decide"):
-        importlib.import_module(module).secrets.clear_cache()
+
 
 
 def test_customdata_and_commit_messages_are_escaped_on_pages(stack: OfflineStack,

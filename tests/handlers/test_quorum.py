@@ -6,10 +6,17 @@ from __future__ import annotations
 import threading
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
 from typing import Any
 
+import boto3
 import pytest
 
+from greenlight.links import read_link
+from greenlight.pipeline import NotPending
+from greenlight.store import RequestClosed
+from greenlight.voting import vote
+from local.offline import LOCAL_SIGNING_KEY
 from local.stack import OfflineStack
 from tests.conftest import CROWD
 from tests.offline import (
@@ -200,3 +207,36 @@ def test_the_same_link_posted_twenty_times_counts_once(
     record = stack.table.get_item(Key={"request_id": approval.request_id})["Item"]
     assert list(record["votes"]) == [ALICE] and record["status"] == "pending"
     assert put_approval_results[quorum] == 0
+
+
+def test_twenty_votes_in_twenty_environments_at_once_make_one_decision(
+        stack: OfflineStack, name: str, put_approval_results: Counter[str]) -> None:
+    # The local API Gateway serves one request at a time, as one Lambda environment does;
+    # here each vote runs on a thread with clients of its own, as in environments side by side.
+    pipeline = load_pipeline(stack, "seed-pipeline.json", f"crowd-env-{name}"[:90])
+    approval = run_to_approval(stack, pipeline, expected_mails=len(CROWD))
+    ballots = [read_link(approval.link(a, "Approve").rsplit("/", 1)[1], [LOCAL_SIGNING_KEY],
+                         datetime.now(UTC)) for a in CROWD]
+    barrier = threading.Barrier(len(ballots))
+
+    def cast(claims: Any) -> str:
+        session = boto3.session.Session()
+        table = session.resource("dynamodb").Table(stack.table_name)
+        codepipeline = session.client("codepipeline")
+        barrier.wait()
+        try:
+            result = vote(claims, "go", codepipeline=codepipeline, table=table,
+                          now=datetime.now(UTC), tell=lambda record: None)
+        except (RequestClosed, NotPending):
+            return "refused"
+        return "decided" if result.decided else "recorded"
+
+    with ThreadPoolExecutor(max_workers=len(ballots)) as pool:
+        outcomes = list(pool.map(cast, ballots))
+    assert outcomes.count("decided") == 1, outcomes
+    assert put_approval_results[pipeline] == 1
+    record = stack.table.get_item(Key={"request_id": approval.request_id})["Item"]
+    assert len(record["votes"]) == outcomes.count("decided") + outcomes.count("recorded")
+    assert record["status"] == "approved"
+    wait_until(lambda: execution_status(stack, pipeline, approval.execution_id) == "Succeeded",
+               what="the run to succeed")

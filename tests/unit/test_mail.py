@@ -65,7 +65,7 @@ def test_the_mail_has_one_approve_and_one_reject_link_for_its_approver(
 
 def test_the_mail_shows_what_is_being_approved(templates: Templates) -> None:
     mail = compose(templates)
-    for part in (mail.html, mail.text):
+    for part in (mail.html.replace("<wbr>", ""), mail.text):
         for expected in ("greenlight-demo", "Approval", "ManualApproval", "9fceb02d0ae5",
                          "Add the checkout page", "release/1.2", "Release 42",
                          "https://github.com/acme/webapp/pull/42", "2099-12-31 23:59 UTC",
