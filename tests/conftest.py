@@ -78,3 +78,11 @@ def stack(offline_stack: OfflineStack) -> Iterator[OfflineStack]:
 def name(request: pytest.FixtureRequest) -> str:
     """A pipeline name unique to the test."""
     return re.sub(r"[^A-Za-z0-9-]", "-", request.node.name)[:90]
+
+
+@pytest.fixture
+def quorum(stack: OfflineStack, name: str) -> str:
+    """A copy of the example pipeline that the session policy's two-of-three rule matches."""
+    from tests.offline import load_pipeline
+
+    return load_pipeline(stack, "seed-pipeline.json", f"quorum-{name}"[:90])

@@ -99,3 +99,20 @@ def open_link(url: str) -> requests.Response:
 
 def submit(url: str, comment: str = "") -> requests.Response:
     return requests.post(url, data={"comment": comment}, timeout=10)
+
+
+def superseded_at_the_approval(stack: OfflineStack, pipeline: str) -> tuple[Approval, Approval]:
+    """Two runs where the second takes the waiting approval over from the first.
+
+    AWS keeps a waiting approval's stage locked; the stand-in can also let a newer run take
+    the approval over, the stricter case for stale links.
+    """
+    stack.engine.supersede_pending_approvals = True
+    try:
+        first = run_to_approval(stack, pipeline)
+        second = run_to_approval(stack, pipeline, already=len(first.mails))
+    finally:
+        stack.engine.supersede_pending_approvals = False
+    wait_until(lambda: execution_status(stack, pipeline, first.execution_id) == "Superseded",
+               what="the first run to be superseded")
+    return first, second

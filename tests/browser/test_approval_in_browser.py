@@ -19,6 +19,7 @@ from tests.offline import (
     load_pipeline,
     run_to_approval,
     stage_statuses,
+    superseded_at_the_approval,
     wait_until,
 )
 
@@ -317,15 +318,7 @@ def test_with_two_approval_actions_the_run_waits_for_both_approvals_in_the_brows
 def test_the_approve_link_of_a_superseded_run_says_it_is_no_longer_pending(
         stack: OfflineStack, name: str, phone: Page, screenshots: Path) -> None:
     pipeline = load_pipeline(stack, "seed-pipeline.json", name)
-    # AWS keeps a waiting approval's stage locked; the stand-in can let a newer run take it.
-    stack.engine.supersede_pending_approvals = True
-    try:
-        first = run_to_approval(stack, pipeline)
-        second = run_to_approval(stack, pipeline, already=len(first.mails))
-    finally:
-        stack.engine.supersede_pending_approvals = False
-    wait_until(lambda: execution_status(stack, pipeline, first.execution_id) == "Superseded",
-               what="the first run to be superseded")
+    first, second = superseded_at_the_approval(stack, pipeline)
 
     open_mail(phone, mail_to(first, ALICE))
     stale = follow(phone, "Approve")

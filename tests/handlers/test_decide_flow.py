@@ -20,6 +20,7 @@ from tests.offline import (
     run_to_approval,
     stage_statuses,
     submit,
+    superseded_at_the_approval,
     wait_until,
 )
 
@@ -141,17 +142,8 @@ def test_a_stale_link_does_not_decide_the_newer_run(stack: OfflineStack, name: s
 
 def test_a_run_superseded_at_the_approval_leaves_its_links_powerless(
         stack: OfflineStack, name: str) -> None:
-    # AWS keeps a waiting approval's stage locked; the stand-in can also let a newer run
-    # take the approval over, the stricter case for stale links.
     pipeline = load_pipeline(stack, "seed-pipeline.json", name)
-    stack.engine.supersede_pending_approvals = True
-    try:
-        first = run_to_approval(stack, pipeline)
-        second = run_to_approval(stack, pipeline, already=len(first.mails))
-    finally:
-        stack.engine.supersede_pending_approvals = False
-    wait_until(lambda: execution_status(stack, pipeline, first.execution_id) == "Superseded",
-               what="the first run to be superseded")
+    first, second = superseded_at_the_approval(stack, pipeline)
     for stale in (first.link(ALICE, "Approve"), first.link(BOB, "Reject")):
         assert open_link(stale).status_code == 409
         response = submit(stale, "old link")

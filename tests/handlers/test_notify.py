@@ -30,6 +30,7 @@ def fresh(name: str, **approval: Any) -> dict[str, Any]:
 
 
 def invoke(stack: OfflineStack, event: dict[str, Any]) -> Any:
+    stack.collect_mails()  # earlier tests' mails are not this invocation's
     before = len(stack.mails)
     result = stack.notify_handler(event, LocalContext(function_name="NotifyFunction"))
     stack.collect_mails()

@@ -35,11 +35,6 @@ ALICE, BOB, CAROL = "alice@example.com", "bob@example.com", "carol@example.com"
 
 
 @pytest.fixture
-def quorum(stack: OfflineStack, name: str) -> str:
-    return load_pipeline(stack, "seed-pipeline.json", f"quorum-{name}"[:90])
-
-
-@pytest.fixture
 def put_approval_results(stack: OfflineStack, monkeypatch: pytest.MonkeyPatch) -> Counter[str]:
     """Successful PutApprovalResult calls the stand-in answered, by pipeline."""
     calls: Counter[str] = Counter()

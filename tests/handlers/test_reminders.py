@@ -7,7 +7,6 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import boto3
-import pytest
 
 from greenlight.reminders import Sweep, sweep
 from greenlight.rendering import Templates
@@ -16,18 +15,12 @@ from local.stack import Mail, OfflineStack
 from tests.offline import (
     execution_status,
     links_in,
-    load_pipeline,
     run_to_approval,
     submit,
     wait_until,
 )
 
 ALICE, BOB, CAROL = "alice@example.com", "bob@example.com", "carol@example.com"
-
-
-@pytest.fixture
-def quorum(stack: OfflineStack, name: str) -> str:
-    return load_pipeline(stack, "seed-pipeline.json", f"quorum-{name}"[:90])
 
 
 def sweep_at(stack: OfflineStack, now: datetime) -> Sweep:
