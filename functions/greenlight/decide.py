@@ -85,6 +85,7 @@ def show(link: str) -> Response:
 def peek(link: str) -> Response:
     # Mail scanners probe links with HEAD: answer from the signature alone, call nothing.
     verified_link(link)
+    metrics.add_metric(name="LinkProbed", unit=MetricUnit.Count, value=1)
     return respond(Page(200, ""))
 
 
@@ -116,11 +117,13 @@ def submit(link: str) -> Response:
 
 @app.route(LINK_ROUTE, method=["PUT", "PATCH", "DELETE", "OPTIONS"])
 def wrong_method(link: str) -> Response:
+    metrics.add_metric(name="MethodNotAllowed", unit=MetricUnit.Count, value=1)
     return respond(problem_page(templates, "method"))
 
 
 @app.not_found
 def not_found(_: Exception) -> Response:
+    metrics.add_metric(name="PageNotFound", unit=MetricUnit.Count, value=1)
     return respond(problem_page(templates, "not-found"))
 
 
@@ -155,6 +158,7 @@ def closed(error: RequestClosed) -> Response:
 
 @app.exception_handler(AlreadyVoted)
 def already_voted(error: AlreadyVoted) -> Response:
+    metrics.add_metric(name="AlreadyVoted", unit=MetricUnit.Count, value=1)
     # Showing the vote is an answer, not an error; a second vote by POST is a conflict.
     status = 409 if app.current_event.http_method == "POST" else 200
     return respond(problem_page(templates, "voted", status=status, record=error.record))
@@ -169,11 +173,13 @@ def self_approval(error: SelfApproval) -> Response:
 
 @app.exception_handler(UnknownRequest)
 def unknown_request(_: UnknownRequest) -> Response:
+    metrics.add_metric(name="UnknownRequest", unit=MetricUnit.Count, value=1)
     return respond(problem_page(templates, "unknown"))
 
 
 @app.exception_handler(BadForm)
 def bad_form(error: BadForm) -> Response:
+    metrics.add_metric(name="FormRejected", unit=MetricUnit.Count, value=1)
     return respond(problem_page(templates, "bad-form", status=error.status, message=error.message))
 
 

@@ -39,6 +39,7 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, int]:
     result = sweep(table=table, codepipeline=codepipeline, sesv2=sesv2,
                    sender=settings.sender_email, keys=keys, api_url=settings.approval_api_url,
                    templates=templates, now=datetime.now(UTC))
+    metrics.add_metric(name="PendingRequestsChecked", unit=MetricUnit.Count, value=result.checked)
     for name, value in (("ReminderSent", result.reminded), ("EscalationSent", result.escalated),
                         ("RequestClosed", result.closed), ("DecisionCompleted", result.decided),
                         ("FollowUpFailed", result.failed)):
