@@ -67,16 +67,18 @@ def parse_expires(value: Any) -> datetime:
             pass
     try:
         parsed = datetime.fromisoformat(value)
-    except ValueError:
+        if parsed.tzinfo is None:
+            raise InvalidApprovalMessage("approval.expires has no time zone")
+        return parsed.astimezone(UTC)
+    except (ValueError, OverflowError) as error:
+        if isinstance(error, InvalidApprovalMessage):
+            raise
         raise InvalidApprovalMessage("approval.expires is not a timestamp") from None
-    if parsed.tzinfo is None:
-        raise InvalidApprovalMessage("approval.expires has no time zone")
-    return parsed.astimezone(UTC)
 
 
 def _name(approval: dict[str, Any], field: str) -> str:
     value = approval.get(field)
-    if not isinstance(value, str) or not NAME.match(value):
+    if not isinstance(value, str) or not NAME.fullmatch(value):
         raise InvalidApprovalMessage(f"approval.{field} is missing or not a CodePipeline name")
     return value
 
@@ -114,10 +116,10 @@ def parse_approval_message(text: Any) -> ApprovalRequest:
     if not isinstance(approval, dict):
         raise InvalidApprovalMessage("approval is not an object")
     token = approval.get("token")
-    if not isinstance(token, str) or not TOKEN.match(token):
+    if not isinstance(token, str) or not TOKEN.fullmatch(token):
         raise InvalidApprovalMessage("approval.token is missing or malformed")
     region = message.get("region")
-    if not isinstance(region, str) or not REGION.match(region):
+    if not isinstance(region, str) or not REGION.fullmatch(region):
         raise InvalidApprovalMessage("region is missing or malformed")
     return ApprovalRequest(
         region=region,

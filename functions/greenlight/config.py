@@ -23,7 +23,7 @@ def _required(env: Mapping[str, str], name: str) -> str:
 
 
 def _email(name: str, value: str) -> str:
-    if not EMAIL.match(value):
+    if not EMAIL.fullmatch(value):
         raise ConfigurationError(f"{name} holds {value!r}, which is not an email address")
     return value.lower()
 

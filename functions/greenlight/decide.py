@@ -15,7 +15,7 @@ from aws_lambda_powertools.utilities.parameters.exceptions import GetParameterEr
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from botocore.exceptions import BotoCoreError, ClientError
 
-from greenlight.aws import CLIENT_CONFIG, client
+from greenlight.aws import INTERACTIVE_CONFIG, client
 from greenlight.config import DecideSettings
 from greenlight.links import LinkClaims, LinkExpired, LinkInvalid, read_link, signing_keys
 from greenlight.notices import tell_outcome
@@ -30,11 +30,11 @@ SECRET_MAX_AGE = 300
 LINK_ROUTE = "/approvals/<link>"
 
 settings = DecideSettings.from_env()
-codepipeline = client("codepipeline")
-secrets = SecretsProvider(boto3_client=client("secretsmanager"))
-table = (boto3.resource("dynamodb", config=CLIENT_CONFIG).Table(settings.approvals_table)
+codepipeline = client("codepipeline", INTERACTIVE_CONFIG)
+secrets = SecretsProvider(boto3_client=client("secretsmanager", INTERACTIVE_CONFIG))
+table = (boto3.resource("dynamodb", config=INTERACTIVE_CONFIG).Table(settings.approvals_table)
          if settings.approvals_table else None)
-sesv2 = client("sesv2") if settings.sender_email else None
+sesv2 = client("sesv2", INTERACTIVE_CONFIG) if settings.sender_email else None
 templates = Templates()
 logger = Logger(service="greenlight")
 metrics = Metrics(namespace="Greenlight", service="greenlight")
@@ -94,7 +94,7 @@ def submit(link: str) -> Response:
     claims = verified_link(link)
     event = app.current_event
     try:
-        comment = read_comment(event.body, event.is_base64_encoded,
+        comment = read_comment(event.body, bool(event.is_base64_encoded),
                                event.headers.get("content-type"))
         identity = event.request_context.identity
         result = vote(claims, comment, codepipeline=codepipeline, table=table,

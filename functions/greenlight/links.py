@@ -11,7 +11,7 @@ import base64
 import hashlib
 import hmac
 import json
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
@@ -109,14 +109,20 @@ class LinkClaims:
         return self.ref.matches_token(token)
 
 
+CONTEXT_FIELDS = tuple(f.name for f in fields(ApprovalContext) if f.name != "revision")
+REVISION_FIELDS = tuple(f.name for f in fields(Revision))
+
+
 def token_digest(token: str) -> str:
     """A one-way, URL-safe digest of an approval token (a random UUID)."""
     raw = hashlib.sha256(token.encode()).digest()[:18]
     return base64.urlsafe_b64encode(raw).decode()
 
 
-def signing_keys(secret_string: str) -> list[str]:
+def signing_keys(secret_string: object) -> list[str]:
     """One key, or a JSON array of keys oldest first: the newest signs, every one verifies."""
+    if not isinstance(secret_string, str):
+        raise ValueError("the signing secret must be a SecretString")
     text = secret_string.strip()
     if text.startswith("["):
         try:
@@ -159,12 +165,37 @@ def _claims_payload(claims: LinkClaims) -> dict[str, Any]:
     }
 
 
+def _text(value: Any, optional: bool = False) -> Any:
+    if value is None and optional:
+        return None
+    if not isinstance(value, str):
+        raise TypeError("a claim is not text")
+    return value
+
+
+def _texts(values: Any, names: tuple[str, ...]) -> dict[str, Any]:
+    if not isinstance(values, dict) or set(values) - set(names):
+        raise TypeError("a claim holds unknown fields")
+    return {name: _text(values.get(name), optional=True) for name in names if name in values}
+
+
 def _claims_from(payload: Any) -> LinkClaims:
+    # The payload is ours (its signature was checked), but a key that signed it may have been
+    # shared with another signer: every claim is checked for its type as well.
     try:
-        if payload["v"] != LINK_VERSION:
+        if not isinstance(payload, dict) or payload.get("v") != LINK_VERSION:
             raise LinkInvalid("unknown link version")
-        context = dict(payload["c"])
-        revision = context.pop("revision", None)
+        if isinstance(payload["x"], bool) or not isinstance(payload["x"], int):
+            raise TypeError("expiry is not a number")
+        raw_context = dict(payload["c"])
+        raw_revision = raw_context.pop("revision", None)
+        context = _texts(raw_context, CONTEXT_FIELDS)
+        revision = None if raw_revision is None else _texts(raw_revision, REVISION_FIELDS)
+        _text(context.get("region"))
+        if revision is not None:
+            _text(revision.get("revision_id"))
+        for name in ("p", "s", "a", "t", "e", "d"):
+            _text(payload[name])
         return LinkClaims(
             pipeline=payload["p"],
             stage=payload["s"],
@@ -177,7 +208,7 @@ def _claims_from(payload: Any) -> LinkClaims:
                 **context, revision=Revision(**revision) if revision else None
             ),
         )
-    except (KeyError, TypeError, ValueError, OverflowError):
+    except (KeyError, TypeError, ValueError, OverflowError, OSError):
         raise LinkInvalid("link payload is malformed") from None
 
 

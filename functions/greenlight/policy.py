@@ -114,7 +114,7 @@ def _emails(value: Any, where: str, required: bool = False) -> tuple[str, ...]:
         raise PolicyError(f"{where} must be a list of email addresses")
     emails = tuple(dict.fromkeys(v.strip().lower() for v in value))
     for email in emails:
-        if not EMAIL.match(email):
+        if not EMAIL.fullmatch(email):
             raise PolicyError(f"{where} holds {email!r}, which is not an email address")
     if required and not emails:
         raise PolicyError(f"{where} must name at least one approver")
@@ -195,7 +195,7 @@ def parse_policy(text: str) -> Policy:
             isinstance(k, str) and isinstance(v, str) for k, v in identities.items()):
         raise PolicyError("`identities` must map requester identities to email addresses")
     for identity, email in identities.items():
-        if not EMAIL.match(email):
+        if not EMAIL.fullmatch(email):
             raise PolicyError(f"identities[{identity!r}] is not an email address")
     return Policy(
         rules=tuple(_rule(i, raw) for i, raw in enumerate(rules)),

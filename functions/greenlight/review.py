@@ -24,11 +24,15 @@ class BadForm(ValueError):
 
 
 def read_comment(body: str | None, is_base64: bool, content_type: str | None) -> str:
-    """The `comment` field of a urlencoded form body; raise BadForm for anything else."""
-    if content_type and content_type.split(";")[0].strip().lower() != FORM_TYPE:
+    """The `comment` field of the page's form; raise BadForm for any other body.
+
+    The form always sends exactly one `comment` field, empty or not, urlencoded: a request
+    that is not shaped so (an empty POST from a link checker, say) decides nothing.
+    """
+    if (content_type or "").split(";")[0].strip().lower() != FORM_TYPE:
         raise BadForm("The decision must be sent from the page's form.", status=415)
     if not body:
-        return ""
+        raise BadForm("The form arrived empty. Please submit it from the page.")
     if len(body) > MAX_BODY_BYTES * 2:
         raise BadForm("The form is too large.", status=413)
     try:
@@ -38,14 +42,15 @@ def read_comment(body: str | None, is_base64: bool, content_type: str | None) ->
         text = raw.decode("utf-8")
         fields = parse_qs(text, keep_blank_values=True, strict_parsing=True,
                           max_num_fields=4, errors="strict")
+        if "\x00" in text:
+            raise ValueError("NUL in the form")
     except (binascii.Error, UnicodeError, ValueError) as error:
         if isinstance(error, BadForm):
             raise
         raise BadForm("The form could not be read.") from None
-    comments = fields.get("comment", [])
-    if len(comments) > 1:
-        raise BadForm("The form has more than one comment.")
-    comment = comments[0] if comments else ""
+    if set(fields) != {"comment"} or len(fields["comment"]) != 1:
+        raise BadForm("The form does not have the fields the page sends.")
+    comment = fields["comment"][0]
     if any(ord(ch) < 0x20 and ch not in "\r\n\t" for ch in comment):
         raise BadForm("The comment contains control characters.")
     return comment

@@ -365,7 +365,7 @@ def pending_requests(table: Any) -> list[RequestRecord]:
 
 
 def _query_all(table: Any, request: dict[str, Any]) -> list[RequestRecord]:
-    records = []
+    records: list[RequestRecord] = []
     while True:
         page = table.query(**request)
         records.extend(record_from_item(item) for item in page.get("Items", []))

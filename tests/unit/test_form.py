@@ -15,7 +15,6 @@ FORM = "application/x-www-form-urlencoded"
 def test_a_comment_is_read_from_the_form() -> None:
     assert read_comment("comment=Looks+good%21", False, FORM) == "Looks good!"
     assert read_comment(base64.b64encode(b"comment=ok").decode(), True, FORM) == "ok"
-    assert read_comment(None, False, None) == ""
     assert read_comment("comment=", False, FORM + "; charset=UTF-8") == ""
 
 
@@ -28,8 +27,14 @@ def test_a_comment_is_read_from_the_form() -> None:
     ('{"comment": "x"}', False, "application/json", 415),
     ("comment=%00", False, FORM, 400),
     ("comment", False, FORM, 400),
+    ("", False, FORM, 400),
+    (None, False, FORM, 400),
+    ("comment=ok", False, None, 415),
+    ("comment=ok&extra=1", False, FORM, 400),
+    ("note=ok", False, FORM, 400),
+    ("Y29tbWVudD1vaw==", False, FORM, 400),
 ])
-def test_a_bad_form_is_refused(body: str, is_base64: bool, content_type: str,
+def test_a_bad_form_is_refused(body: str | None, is_base64: bool, content_type: str | None,
                                status: int) -> None:
     with pytest.raises(BadForm) as raised:
         read_comment(body, is_base64, content_type)
