@@ -29,6 +29,7 @@ import boto3
 from local.apigateway import LocalApiGateway
 from local.codepipeline.engine import Engine
 from local.codepipeline.server import CodePipelineServer
+from local.faults import FaultProxy, Faults
 from local.lambda_context import LocalContext
 from local.moto_endpoint import MotoEndpoint
 from local.offline import ACCOUNT_ID, LOCAL_SIGNING_KEY, REGION, approval_subject, sns_event
@@ -109,6 +110,7 @@ class OfflineStack:
         extra_environment: dict[str, str] | None = None,
         on_mail: Callable[[Mail], None] | None = None,
         clock: Callable[[], datetime] | None = None,
+        faults: bool = False,
     ) -> None:
         self.template = load_template()
         self.parameters = parameter_defaults(self.template) | LOCAL_PARAMETERS | (parameters or {})
@@ -121,6 +123,10 @@ class OfflineStack:
         # Added to the stand-in's clock: lets a test or demo jump ahead (approvals expire).
         self.time_offset = timedelta(0)
         self.clock = clock or (lambda: datetime.now(UTC) + self.time_offset)
+        # With `faults`, the functions reach moto and CodePipeline through fault-injecting
+        # proxies (local.faults), so tests can make AWS throttle, fail or hang.
+        self.faults = faults
+        self.fault_proxies: Faults | None = None
         # Tokens the next approvals receive, in order, before fresh random ones.
         self.preset_tokens: deque[str] = deque()
         self.mails: list[Mail] = []
@@ -163,9 +169,17 @@ class OfflineStack:
         self.codepipeline_server = CodePipelineServer(self.engine, auto_advance=True)
         self.codepipeline_server.start()
         self._stops.append(self.codepipeline_server.stop)
+        aws_url, codepipeline_url = self.moto_url, self.codepipeline_server.endpoint_url
+        if self.faults:
+            self.fault_proxies = Faults(FaultProxy(aws_url).start(),
+                                        FaultProxy(codepipeline_url).start())
+            for proxy in self.fault_proxies.all():
+                self._stops.append(proxy.stop)
+            aws_url = self.fault_proxies.aws.url
+            codepipeline_url = self.fault_proxies.codepipeline.url
         self._set_environment({
-            "AWS_ENDPOINT_URL": self.moto_url,
-            "AWS_ENDPOINT_URL_CODEPIPELINE": self.codepipeline_server.endpoint_url,
+            "AWS_ENDPOINT_URL": aws_url,
+            "AWS_ENDPOINT_URL_CODEPIPELINE": codepipeline_url,
         })
         self._create_resources()
 

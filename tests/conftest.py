@@ -62,7 +62,7 @@ def offline_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[OfflineS
     environment = {"POWERTOOLS_METRICS_DISABLED": "true",
                    "APPROVAL_POLICY": json.dumps(TEST_POLICY)}
     with OfflineStack(outbox=tmp_path_factory.mktemp("outbox"), action_seconds=0.02,
-                      extra_environment=environment) as offline:
+                      extra_environment=environment, faults=True) as offline:
         yield offline
 
 

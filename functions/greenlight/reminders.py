@@ -15,7 +15,7 @@ from greenlight.announce import compose_for
 from greenlight.links import ApprovalRef
 from greenlight.mail import SendFailed, send_all
 from greenlight.notices import escalate, tell_outcome
-from greenlight.pipeline import NotPending, PendingApproval, find_pending, submit_decision
+from greenlight.pipeline import NotPending, PendingApproval, find_pending
 from greenlight.rendering import Templates
 from greenlight.store import (
     DECIDING,
@@ -26,7 +26,7 @@ from greenlight.store import (
     mark_once,
     pending_requests,
 )
-from greenlight.voting import close_for, quorum_met, summary_for
+from greenlight.voting import close_for, quorum_met, submit, summary_for
 
 log = logging.getLogger(__name__)
 # A request left `deciding` this long after its last vote lost its submission half-way.
@@ -122,7 +122,7 @@ def _complete(record: RequestRecord, ref: ApprovalRef, pending: PendingApproval,
         return
     decision, summary = summary_for(record)
     try:
-        submit_decision(codepipeline, ref, decision, pending, summary)
+        submit(codepipeline, ref, decision, pending, summary)
     except NotPending as error:
         close_for(table, record, error, now, tell)
         result.closed += 1

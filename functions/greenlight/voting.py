@@ -6,6 +6,7 @@ Without a table (APPROVALS_TABLE unset) there is no vote to keep: one approval d
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -29,6 +30,7 @@ from greenlight.store import (
     reopen_request,
 )
 
+log = logging.getLogger(__name__)
 Tell = Callable[[RequestRecord], None]
 STATUS_BY_OUTCOME = {"approved": "approved", "rejected": "rejected", "expired": "expired"}
 
@@ -61,6 +63,24 @@ def summary_for(record: RequestRecord) -> tuple[Decision, str]:
                             if v.comment.strip())
     return Decision.APPROVE, decision_summary(
         Decision.APPROVE, [v.approver for v in approvals], comment)
+
+
+def submit(codepipeline: Any, ref: Any, decision: Decision, pending: Any,
+           summary: str) -> None:
+    """PutApprovalResult, where "already completed" with our own summary counts as done: the
+    first attempt went through but its answer was lost, and botocore's retry found it done."""
+    try:
+        submit_decision(codepipeline, ref, decision, pending, summary)
+    except NotPending as error:
+        if error.outcome.reason != "finished":
+            raise
+        try:
+            find_pending(codepipeline, ref)
+        except NotPending as now:
+            if now.outcome.summary == summary:
+                return
+            raise now from None
+        raise
 
 
 def close_for(table: Any, record: RequestRecord | None, error: NotPending, now: datetime,
@@ -126,7 +146,7 @@ def vote(claims: LinkClaims, comment: str, *, codepipeline: Any, table: Any | No
         raise
     if table is None:
         summary = decision_summary(claims.decision, [claims.approver], comment)
-        submit_decision(codepipeline, claims.ref, claims.decision, pending, summary)
+        submit(codepipeline, claims.ref, claims.decision, pending, summary)
         return VoteResult(None, True, summary)
 
     assert record is not None
@@ -148,15 +168,21 @@ def _decide(record: RequestRecord, claims: LinkClaims, codepipeline: Any, table:
     decision, summary = summary_for(record)
     try:
         pending = find_pending(codepipeline, claims.ref)
-        submit_decision(codepipeline, claims.ref, decision, pending, summary)
+        submit(codepipeline, claims.ref, decision, pending, summary)
     except NotPending as error:
         close_for(table, record, error, now, tell)
         raise
     except Exception:
         reopen_request(table, record.request_id)
         raise
-    closed = close_request(table, record.request_id, decision.past_tense.lower(), now,
-                           summary=summary)
-    if closed is not None:
-        tell(closed)
+    # The decision is made: what follows must not turn it into an error page. A request left
+    # `deciding` is closed by the scheduled sweep, which finds the decision already done.
+    try:
+        closed = close_request(table, record.request_id, decision.past_tense.lower(), now,
+                               summary=summary)
+        if closed is not None:
+            tell(closed)
+    except Exception:
+        log.exception("decision made but the request was not closed")
+        closed = None
     return VoteResult(closed or record, True, summary)
