@@ -26,7 +26,7 @@ EVENTS = ROOT / "events"
 TOPIC_ARN = "arn:aws:sns:us-east-1:123456789012:greenlight-approvals"
 PIPELINE, STAGE, ACTION = "greenlight-demo", "Approval", "ManualApproval"
 # The token the local stand-in hands the first approval when events are replayed.
-SAMPLE_TOKEN = "3f0e9a52-5b7c-4f1e-9d3a-6c2b8e41a7d0"  # noqa: S105 - a sample, not a secret
+SAMPLE_TOKEN = "3f0e9a52-5b7c-4f1e-9d3a-6c2b8e41a7d0"  # noqa: S105 - a sample, not a secret  # nosec B105
 SAMPLE_EXPIRES = "2099-12-31T23:59Z"
 CONSOLE = f"https://console.aws.amazon.com/codesuite/codepipeline/pipelines/{PIPELINE}/view?region={REGION}"
 

@@ -12,14 +12,14 @@ from botocore.config import Config
 # from using up the function's own time. Background work (notify, remind) can wait longer:
 # 4 x (3 s + 8 s) = 44 s, within notify's 60 s.
 CLIENT_CONFIG = Config(
-    retries={"mode": "standard", "max_attempts": 4},
+    retries={"mode": "standard", "total_max_attempts": 4},
     connect_timeout=3,
     read_timeout=8,
 )
 # A person waits on the decide function: a silent dependency must end in its 503 page well
 # within the function's 15 s, so one call gives up after 2 x (1 s + 3 s) = 8 s.
 INTERACTIVE_CONFIG = Config(
-    retries={"mode": "standard", "max_attempts": 2},
+    retries={"mode": "standard", "total_max_attempts": 2},
     connect_timeout=1,
     read_timeout=3,
 )

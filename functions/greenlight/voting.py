@@ -13,7 +13,13 @@ from datetime import datetime
 from typing import Any
 
 from greenlight.links import Decision, LinkClaims
-from greenlight.pipeline import NotPending, decision_summary, find_pending, submit_decision
+from greenlight.pipeline import (
+    NotPending,
+    PendingApproval,
+    decision_summary,
+    find_pending,
+    submit_decision,
+)
 from greenlight.review import check_comment
 from greenlight.store import (
     CLOSED,
@@ -154,20 +160,23 @@ def vote(claims: LinkClaims, comment: str, *, codepipeline: Any, table: Any | No
     ballot = Vote(claims.approver, claims.decision.value, comment, now, source_ip, user_agent)
     record = cast_vote(table, record.request_id, ballot, decides=decides)
     if decides:
-        return _decide(record, claims, codepipeline, table, now, tell, begin=False)
+        return _decide(record, claims, codepipeline, table, now, tell, begin=False,
+                       pending=pending)
     if quorum_met(record):
-        return _decide(record, claims, codepipeline, table, now, tell, begin=True)
+        return _decide(record, claims, codepipeline, table, now, tell, begin=True,
+                       pending=pending)
     return VoteResult(record, False)
 
 
 def _decide(record: RequestRecord, claims: LinkClaims, codepipeline: Any, table: Any,
-            now: datetime, tell: Tell, *, begin: bool) -> VoteResult:
+            now: datetime, tell: Tell, *, begin: bool,
+            pending: PendingApproval | None = None) -> VoteResult:
     if begin and not begin_decision(table, record.request_id):
         # Another vote is submitting the decision at this moment.
         return VoteResult(get_request(table, record.request_id) or record, False)
     decision, summary = summary_for(record)
     try:
-        pending = find_pending(codepipeline, claims.ref)
+        pending = pending or find_pending(codepipeline, claims.ref)
         submit(codepipeline, claims.ref, decision, pending, summary)
     except NotPending as error:
         close_for(table, record, error, now, tell)

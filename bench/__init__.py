@@ -1,0 +1,1 @@
+"""Greenlight's benchmark, run with `make bench` (`python -m bench`); not part of the tests."""

@@ -1,0 +1,250 @@
+"""Warm invocations in this process, every AWS call answered by an instant stand-in: the time
+Greenlight itself spends per request, and the AWS calls it makes."""
+
+from __future__ import annotations
+
+import contextlib
+import email
+import email.policy
+import importlib
+import json
+import os
+import re
+import statistics
+import sys
+import time
+import uuid
+import warnings
+from collections import Counter
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from types import ModuleType
+from typing import Any
+
+from aws_lambda_powertools.utilities.parameters import SecretsProvider
+
+from bench.environment import FUNCTIONS_DIR, SIGNING_KEY, function_environment, function_specs
+from bench.fakes import (
+    ACTION,
+    PIPELINE,
+    STAGE,
+    Calls,
+    FakeCodePipeline,
+    FakeSecretsClient,
+    FakeSes,
+    FakeTable,
+)
+from local.apigateway import proxy_event
+from local.lambda_context import LocalContext
+from local.offline import sns_event
+
+STAGE_PATH = "/Prod"
+WARM_UP = 50
+PAGE_RUNS = 1000
+APPROVER_COUNTS = (1, 10, 100)
+TOPIC = "arn:aws:sns:eu-west-1:123456789012:greenlight-ApprovalTopic-1ABCDEFGHIJ"
+
+
+@dataclass(frozen=True)
+class Timing:
+    p50_ms: float
+    p99_ms: float
+    runs: int
+
+    @classmethod
+    def of(cls, samples: list[float]) -> Timing:
+        ordered = sorted(samples)
+        p99 = ordered[min(len(ordered) - 1, round(0.99 * (len(ordered) - 1)))]
+        return cls(statistics.median(ordered) * 1000, p99 * 1000, len(ordered))
+
+
+@dataclass(frozen=True)
+class WarmResults:
+    page: Timing
+    decision: Timing
+    notify: dict[int, Timing]  # approvers -> time of one message
+    render_and_sign_ms: float  # per approver: both links signed, text and HTML rendered
+    mime_ms: float  # per mail: the raw MIME message SendEmail carries
+    calls_per_page: Counter[str]
+    calls_per_decision: Counter[str]
+    calls_per_message: dict[int, Counter[str]]
+    secret_reads: dict[str, int]  # function -> GetSecretValue calls over the whole run
+    invocations: dict[str, int]
+
+
+@contextlib.contextmanager
+def quiet() -> Iterator[None]:
+    """Send the functions' log and metric lines to /dev/null: Lambda writes them, we time it."""
+    sys.stdout.flush()
+    saved, devnull = os.dup(1), os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 1)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            yield
+    finally:
+        sys.stdout.flush()
+        os.dup2(saved, 1)
+        os.close(saved)
+        os.close(devnull)
+
+
+def load_functions() -> tuple[ModuleType, ModuleType]:
+    """Import notify and decide as Lambda would, with the environment the template gives."""
+    specs = function_specs()
+    for module in ("greenlight.notify", "greenlight.decide"):
+        os.environ.update(function_environment(specs[module]))
+    if str(FUNCTIONS_DIR) not in sys.path:
+        sys.path.insert(0, str(FUNCTIONS_DIR))
+    return (importlib.import_module("greenlight.notify"),
+            importlib.import_module("greenlight.decide"))
+
+
+def approval_message(token: str) -> str:
+    return json.dumps({
+        "region": "eu-west-1",
+        "consoleLink": "https://console.aws.amazon.com/codesuite/codepipeline/pipelines/"
+                       f"{PIPELINE}/view?region=eu-west-1",
+        "approval": {
+            "pipelineName": PIPELINE, "stageName": STAGE, "actionName": ACTION,
+            "token": token, "expires": "2099-12-31T23:59Z",
+            "customData": "Release e417064 of acme/webapp from main to production.",
+            "externalEntityLink": "https://github.com/acme/webapp/commit/e417064",
+            "approvalReviewLink": "https://console.aws.amazon.com/codesuite/codepipeline/",
+        },
+    })
+
+
+def links_in(raw: bytes) -> dict[str, str]:
+    """The Approve and Reject links of a raw approval mail, by label."""
+    message = email.message_from_bytes(raw, policy=email.policy.default)
+    html = next(part.get_content() for part in message.walk()
+                if part.get_content_type() == "text/html")
+    return {label: url.rsplit("/", 1)[1]
+            for url, label in re.findall(r'<a href="([^"]+)"[^>]*>(Approve|Reject)</a>', html)}
+
+
+def expect_page(response: dict[str, Any], what: str) -> None:
+    """Timing a page that fails would time the wrong thing: stop instead."""
+    if response.get("statusCode") != 200:
+        raise RuntimeError(f"{what} answered {response.get('statusCode')}, not 200: "
+                           f"{str(response.get('body'))[:300]}")
+
+
+def timed(call: Callable[[], Any], runs: int,
+          before: Callable[[], None] | None = None) -> list[float]:
+    samples = []
+    for _ in range(runs):
+        if before is not None:
+            before()
+        started = time.perf_counter()
+        call()
+        samples.append(time.perf_counter() - started)
+    return samples
+
+
+def per_mail_costs(notify: ModuleType, approvers: int = 100) -> tuple[float, float]:
+    """Milliseconds per approver to sign and render a mail, and per mail to build its MIME."""
+    from greenlight.announce import compose_for, ref_of
+    from greenlight.approval import parse_approval_message
+    from greenlight.links import ApprovalContext
+    from greenlight.mail import to_mime
+
+    request = parse_approval_message(approval_message(str(uuid.uuid4())))
+    context = ApprovalContext(region=request.region, custom_data=request.custom_data,
+                              external_entity_link=request.external_entity_link)
+    recipients = tuple(f"approver{i:03d}@example.com" for i in range(approvers))
+
+    def compose() -> list[Any]:
+        return list(compose_for(ref_of(request), request.expires, context, None, recipients,
+                                keys=[SIGNING_KEY], api_url=notify.settings.approval_api_url,
+                                templates=notify.templates))
+
+    mails = compose()
+    now = datetime.now(UTC)
+    render = statistics.median(timed(compose, 5)) / approvers
+    mime = statistics.median(timed(lambda: [to_mime(mail, "greenlight@example.com", now)
+                                            for mail in mails], 5)) / approvers
+    return render * 1000, mime * 1000
+
+
+def measure() -> WarmResults:
+    notify, decide = load_functions()
+    calls = Calls()
+    codepipeline, table, ses = FakeCodePipeline(calls), FakeTable(calls), FakeSes(calls)
+    secret_calls = {"notify": Calls(), "decide": Calls()}
+    for name, module in (("notify", notify), ("decide", decide)):
+        module.codepipeline = codepipeline  # type: ignore[attr-defined]
+        module.table = table  # type: ignore[attr-defined]
+        module.sesv2 = ses  # type: ignore[attr-defined]
+        module.secrets = SecretsProvider(  # type: ignore[attr-defined]
+            boto3_client=FakeSecretsClient(secret_calls[name], SIGNING_KEY))  # type: ignore[arg-type]
+    invocations: Counter[str] = Counter()
+
+    def run_notify(token: str) -> Any:
+        invocations["notify"] += 1
+        event = sns_event(TOPIC, approval_message(token), "APPROVAL NEEDED")
+        return notify.handler(event, LocalContext(function_name="NotifyFunction"))
+
+    def run_decide(event: dict[str, Any]) -> dict[str, Any]:
+        invocations["decide"] += 1
+        return dict(decide.handler(event, LocalContext(function_name="DecideFunction")))
+
+    with quiet():
+        # One real announcement: the request record and the links come from Greenlight.
+        codepipeline.token = str(uuid.uuid4())
+        run_notify(codepipeline.token)
+        links = links_in(ses.sent[0]["Content"]["Raw"]["Data"])
+        waiting = {key: dict(item) for key, item in table.items.items()}
+        get = proxy_event("GET", f"{STAGE_PATH}/approvals/{links['Approve']}",
+                          [("Accept", "text/html")], b"", STAGE_PATH)
+        post = proxy_event("POST", f"{STAGE_PATH}/approvals/{links['Approve']}",
+                           [("Content-Type", "application/x-www-form-urlencoded")],
+                           b"comment=Ship+it", STAGE_PATH)
+
+        def reopen() -> None:
+            table.items = json.loads(json.dumps(waiting))
+
+        expect_page(run_decide(get), "the review page")
+        timed(lambda: run_decide(get), WARM_UP)
+        calls.reset()
+        run_decide(get)
+        calls_per_page = Counter(calls.counter)
+        page = Timing.of(timed(lambda: run_decide(get), PAGE_RUNS))
+
+        reopen()
+        expect_page(run_decide(post), "the decision")
+        timed(lambda: run_decide(post), WARM_UP, reopen)
+        reopen()
+        calls.reset()
+        run_decide(post)
+        calls_per_decision = Counter(calls.counter)
+        decision = Timing.of(timed(lambda: run_decide(post), PAGE_RUNS, reopen))
+
+        notify_times, calls_per_message = {}, {}
+        default = notify.settings
+        for count in APPROVER_COUNTS:
+            notify.settings = replace(default, approver_emails=tuple(  # type: ignore[attr-defined]
+                f"approver{i:03d}@example.com" for i in range(count)))
+
+            def fresh() -> None:
+                codepipeline.token = str(uuid.uuid4())
+                table.items.clear()
+                ses.sent.clear()
+
+            fresh()
+            calls.reset()
+            run_notify(codepipeline.token)
+            calls_per_message[count] = Counter(calls.counter)
+            runs = max(5, 400 // count)
+            notify_times[count] = Timing.of(timed(lambda: run_notify(codepipeline.token), runs,
+                                                  fresh))
+        notify.settings = default  # type: ignore[attr-defined]
+    render_and_sign, mime = per_mail_costs(notify)
+
+    return WarmResults(page, decision, notify_times, render_and_sign, mime,
+                       calls_per_page, calls_per_decision,
+                       calls_per_message,
+                       {name: c.total() for name, c in secret_calls.items()},
+                       dict(invocations))
