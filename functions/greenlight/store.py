@@ -8,7 +8,7 @@ voters cannot send a mail twice, lose a vote or decide twice.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -109,8 +109,6 @@ def _time(value: Any) -> datetime | None:
 
 
 def _context_json(context: ApprovalContext) -> str:
-    from dataclasses import asdict
-
     return json.dumps(asdict(context), separators=(",", ":"))
 
 
@@ -170,7 +168,7 @@ def open_request(table: Any, *, request_id: str, pipeline: str, stage: str, acti
                  expires_at: datetime, context: ApprovalContext, rule: dict[str, Any],
                  requester: str | None, requester_approver: str | None,
                  now: datetime) -> RequestRecord:
-    """Create the request record, or return the one a earlier delivery created."""
+    """Create the request record, or return the one an earlier delivery created."""
     item: dict[str, Any] = {
         "request_id": request_id,
         "pipeline": pipeline,
