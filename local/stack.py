@@ -242,11 +242,13 @@ class OfflineStack:
             os.environ[name] = value
 
     def _function_environment(self, spec: FunctionSpec, names: dict[str, str]) -> dict[str, str]:
+        """The template's variables for a function; the stack's own settings win."""
+        overrides = QUIET_ENVIRONMENT | self.extra_environment
         env = {}
         for name, value in spec.environment.items():
             if name == "APPROVAL_API_URL":
                 env[name] = self.api_url
-            elif name not in os.environ or name not in QUIET_ENVIRONMENT | self.extra_environment:
+            elif name not in overrides:
                 env[name] = resolve(value, names)
         return env
 

@@ -17,16 +17,8 @@ from greenlight.mail import SendFailed, send_all
 from greenlight.notices import escalate, tell_outcome
 from greenlight.pipeline import NotPending, PendingApproval, find_pending
 from greenlight.rendering import Templates
-from greenlight.store import (
-    DECIDING,
-    PENDING,
-    RequestRecord,
-    begin_decision,
-    close_request,
-    mark_once,
-    pending_requests,
-)
-from greenlight.voting import close_for, quorum_met, submit, summary_for
+from greenlight.store import DECIDING, PENDING, RequestRecord, mark_once, pending_requests
+from greenlight.voting import close_for, decide_request, quorum_met
 
 log = logging.getLogger(__name__)
 # A request left `deciding` this long after its last vote lost its submission half-way.
@@ -118,17 +110,10 @@ def _decision_owed(record: RequestRecord, now: datetime) -> bool:
 
 def _complete(record: RequestRecord, ref: ApprovalRef, pending: PendingApproval, table: Any,
               codepipeline: Any, now: datetime, tell: Any, result: Sweep) -> None:
-    if record.status == PENDING and not begin_decision(table, record.request_id):
-        return
-    decision, summary = summary_for(record)
     try:
-        submit(codepipeline, ref, decision, pending, summary)
-    except NotPending as error:
-        close_for(table, record, error, now, tell)
+        made = decide_request(record, ref, codepipeline, table, now, tell,
+                              begin=record.status == PENDING, pending=pending)
+    except NotPending:
         result.closed += 1
         return
-    closed = close_request(table, record.request_id, decision.past_tense.lower(), now,
-                           summary=summary)
-    if closed is not None:
-        tell(closed)
-        result.decided += 1
+    result.decided += made.decided

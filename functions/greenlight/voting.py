@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from greenlight.links import Decision, LinkClaims
+from greenlight.links import ApprovalRef, Decision, LinkClaims
 from greenlight.pipeline import (
     NotPending,
     PendingApproval,
@@ -140,8 +140,8 @@ def vote(claims: LinkClaims, comment: str, *, codepipeline: Any, table: Any | No
     except AlreadyVoted as voted:
         # A voter whose earlier submission failed half-way may complete it now.
         if voted.record.status == PENDING and quorum_met(voted.record):
-            return _decide(voted.record, claims, codepipeline, table, now, tell,
-                           begin=True)
+            return decide_request(voted.record, claims.ref, codepipeline, table, now, tell,
+                                  begin=True)
         raise
     check_comment(claims.decision, comment,
                   needs_reason=record.reject_needs_reason if record else True)
@@ -160,24 +160,26 @@ def vote(claims: LinkClaims, comment: str, *, codepipeline: Any, table: Any | No
     ballot = Vote(claims.approver, claims.decision.value, comment, now, source_ip, user_agent)
     record = cast_vote(table, record.request_id, ballot, decides=decides)
     if decides:
-        return _decide(record, claims, codepipeline, table, now, tell, begin=False,
-                       pending=pending)
+        return decide_request(record, claims.ref, codepipeline, table, now, tell,
+                              begin=False, pending=pending)
     if quorum_met(record):
-        return _decide(record, claims, codepipeline, table, now, tell, begin=True,
-                       pending=pending)
+        return decide_request(record, claims.ref, codepipeline, table, now, tell,
+                              begin=True, pending=pending)
     return VoteResult(record, False)
 
 
-def _decide(record: RequestRecord, claims: LinkClaims, codepipeline: Any, table: Any,
-            now: datetime, tell: Tell, *, begin: bool,
-            pending: PendingApproval | None = None) -> VoteResult:
+def decide_request(record: RequestRecord, ref: ApprovalRef, codepipeline: Any, table: Any,
+                   now: datetime, tell: Tell, *, begin: bool,
+                   pending: PendingApproval | None = None) -> VoteResult:
+    """Submit the decision a record's votes make, once: with `begin`, only if this caller
+    wins the move from pending to deciding. Used by a vote and by the scheduled sweep."""
     if begin and not begin_decision(table, record.request_id):
         # Another vote is submitting the decision at this moment.
         return VoteResult(get_request(table, record.request_id) or record, False)
     decision, summary = summary_for(record)
     try:
-        pending = pending or find_pending(codepipeline, claims.ref)
-        submit(codepipeline, claims.ref, decision, pending, summary)
+        pending = pending or find_pending(codepipeline, ref)
+        submit(codepipeline, ref, decision, pending, summary)
     except NotPending as error:
         close_for(table, record, error, now, tell)
         raise
