@@ -164,6 +164,16 @@ def _failed_condition(error: ClientError) -> bool:
     return error.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException"
 
 
+def _update_if(table: Any, **request: Any) -> dict[str, Any] | None:
+    """A conditional UpdateItem: the new item's attributes, or None if the condition failed."""
+    try:
+        return dict(table.update_item(**request).get("Attributes", {}))
+    except ClientError as error:
+        if _failed_condition(error):
+            return None
+        raise
+
+
 def open_request(table: Any, *, request_id: str, pipeline: str, stage: str, action: str,
                  expires_at: datetime, context: ApprovalContext, rule: dict[str, Any],
                  requester: str | None, requester_approver: str | None,
@@ -206,24 +216,19 @@ def get_request(table: Any, request_id: str) -> RequestRecord | None:
 
 def claim_mail(table: Any, request_id: str, recipient: str, now: datetime) -> bool:
     """Claim the right to send `recipient` their mail; False if it is sent or being sent."""
-    try:
-        table.update_item(
-            Key={"request_id": request_id},
-            UpdateExpression="SET mails.#r = :claim",
-            ConditionExpression=("attribute_not_exists(mails.#r) OR "
-                                 "(mails.#r.#state = :sending AND mails.#r.#at < :stale)"),
-            ExpressionAttributeNames={"#r": recipient, "#state": "state", "#at": "at"},
-            ExpressionAttributeValues={
-                ":claim": {"state": "sending", "at": _iso(now)},
-                ":sending": "sending",
-                ":stale": _iso(now - STALE_CLAIM),
-            },
-        )
-        return True
-    except ClientError as error:
-        if _failed_condition(error):
-            return False
-        raise
+    return _update_if(
+        table,
+        Key={"request_id": request_id},
+        UpdateExpression="SET mails.#r = :claim",
+        ConditionExpression=("attribute_not_exists(mails.#r) OR "
+                             "(mails.#r.#state = :sending AND mails.#r.#at < :stale)"),
+        ExpressionAttributeNames={"#r": recipient, "#state": "state", "#at": "at"},
+        ExpressionAttributeValues={
+            ":claim": {"state": "sending", "at": _iso(now)},
+            ":sending": "sending",
+            ":stale": _iso(now - STALE_CLAIM),
+        },
+    ) is not None
 
 
 def settle_mail(table: Any, request_id: str, recipient: str, sent: bool, now: datetime) -> None:
@@ -261,15 +266,12 @@ def cast_vote(table: Any, request_id: str, vote: Vote, *, decides: bool) -> Requ
     if vote.decision == "approve":
         condition += " AND (attribute_not_exists(requester_approver) OR requester_approver <> :me)"
         values[":me"] = vote.approver
-    try:
-        item = table.update_item(
-            Key={"request_id": request_id}, UpdateExpression=update,
-            ConditionExpression=condition, ExpressionAttributeNames=names,
-            ExpressionAttributeValues=values, ReturnValues="ALL_NEW")["Attributes"]
+    item = _update_if(
+        table, Key={"request_id": request_id}, UpdateExpression=update,
+        ConditionExpression=condition, ExpressionAttributeNames=names,
+        ExpressionAttributeValues=values, ReturnValues="ALL_NEW")
+    if item is not None:
         return record_from_item(item)
-    except ClientError as error:
-        if not _failed_condition(error):
-            raise
     record = get_request(table, request_id)
     if record is None or record.status != PENDING:
         raise RequestClosed(record)
@@ -280,17 +282,12 @@ def cast_vote(table: Any, request_id: str, vote: Vote, *, decides: bool) -> Requ
 
 def begin_decision(table: Any, request_id: str) -> bool:
     """Move a pending request to `deciding`; True for exactly one caller."""
-    try:
-        table.update_item(
-            Key={"request_id": request_id}, UpdateExpression="SET #status = :deciding",
-            ConditionExpression="#status = :pending",
-            ExpressionAttributeNames={"#status": "status"},
-            ExpressionAttributeValues={":deciding": DECIDING, ":pending": PENDING})
-        return True
-    except ClientError as error:
-        if _failed_condition(error):
-            return False
-        raise
+    return _update_if(
+        table, Key={"request_id": request_id}, UpdateExpression="SET #status = :deciding",
+        ConditionExpression="#status = :pending",
+        ExpressionAttributeNames={"#status": "status"},
+        ExpressionAttributeValues={":deciding": DECIDING, ":pending": PENDING},
+    ) is not None
 
 
 def close_request(table: Any, request_id: str, status: str, now: datetime, *,
@@ -310,18 +307,13 @@ def close_request(table: Any, request_id: str, status: str, now: datetime, *,
     for index, state in enumerate(only_from):
         values[f":from{index}"] = state
         allowed.append(f"#status = :from{index}")
-    try:
-        item = table.update_item(
-            Key={"request_id": request_id},
-            UpdateExpression="SET " + ", ".join(sets) + " REMOVE pending",
-            ConditionExpression=" OR ".join(allowed),
-            ExpressionAttributeNames={"#status": "status"}, ExpressionAttributeValues=values,
-            ReturnValues="ALL_NEW")["Attributes"]
-        return record_from_item(item)
-    except ClientError as error:
-        if _failed_condition(error):
-            return None
-        raise
+    item = _update_if(
+        table, Key={"request_id": request_id},
+        UpdateExpression="SET " + ", ".join(sets) + " REMOVE pending",
+        ConditionExpression=" OR ".join(allowed),
+        ExpressionAttributeNames={"#status": "status"}, ExpressionAttributeValues=values,
+        ReturnValues="ALL_NEW")
+    return record_from_item(item) if item is not None else None
 
 
 def reopen_request(table: Any, request_id: str) -> None:
@@ -341,16 +333,11 @@ def mark_once(table: Any, request_id: str, attribute: str, now: datetime,
     if not_since is not None:
         condition += " OR #attr < :since"
         values[":since"] = _iso(not_since)
-    try:
-        table.update_item(
-            Key={"request_id": request_id}, UpdateExpression="SET #attr = :now",
-            ConditionExpression=condition, ExpressionAttributeNames={"#attr": attribute},
-            ExpressionAttributeValues=values)
-        return True
-    except ClientError as error:
-        if _failed_condition(error):
-            return False
-        raise
+    return _update_if(
+        table, Key={"request_id": request_id}, UpdateExpression="SET #attr = :now",
+        ConditionExpression=condition, ExpressionAttributeNames={"#attr": attribute},
+        ExpressionAttributeValues=values,
+    ) is not None
 
 
 def pending_requests(table: Any) -> list[RequestRecord]:
