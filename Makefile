@@ -6,19 +6,28 @@ FN ?= NotifyFunction
 EVENT ?= events/approval-request.json
 
 .DEFAULT_GOAL := help
-.PHONY: help setup chromium demo test lint invoke events bench audit clean
+.PHONY: help setup setup-local chromium oidc demo test lint invoke events bench audit clean
 TABLE ?= $(APPROVALS_TABLE)
+DEMO_STACK ?= outbox/demo-stack.env
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
 
-$(BIN)/.installed: pyproject.toml
+# Two stamps: the demo and the replay need only the functions and the offline stand-ins
+# (the `local` extra); the tests, linters and benchmark need the `dev` set on top.
+$(BIN)/.installed-local: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e ".[local]"
+	touch $@
+
+$(BIN)/.installed: pyproject.toml $(BIN)/.installed-local
 	$(BIN)/pip install --quiet -e ".[dev]"
 	touch $@
 
-setup: $(BIN)/.installed ## Create .venv with everything the functions, demo and tests need
+setup-local: $(BIN)/.installed-local ## Create .venv with what the demo, replay and audit need
+
+setup: $(BIN)/.installed ## Create .venv with everything the demo, tests and linters need
 
 chromium: ## Install Debian's Chromium for the browser tests (needs root and apt-get)
 	@if [ -x /usr/bin/chromium ]; then echo "chromium: $$(/usr/bin/chromium --version)"; \
@@ -26,10 +35,21 @@ chromium: ## Install Debian's Chromium for the browser tests (needs root and apt
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null; \
 	else echo "chromium: not installed; browser tests will be skipped (apt-get install chromium)"; fi
 
-demo: setup ## Run the approval flow offline; mails land in outbox/, links open in a browser
+OIDC_DIR := local/oidc
+
+oidc: ## Install the local OpenID provider for the sign-in tests (Node.js, then npm ci)
+	@if ! command -v node >/dev/null || ! command -v npm >/dev/null; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm >/dev/null; \
+	  else echo "oidc: Node.js not installed; sign-in tests will be skipped (apt-get install nodejs npm)"; fi; fi
+	@if command -v npm >/dev/null && \
+	  [ ! "$(OIDC_DIR)/node_modules/.package-lock.json" -nt "$(OIDC_DIR)/package-lock.json" ]; then \
+	  npm ci --prefix $(OIDC_DIR) --no-audit --no-fund --loglevel=error; fi
+
+demo: setup-local ## Run the approval flow offline; mails land in outbox/, links open in a browser
 	$(BIN)/python -m local.demo
 
-test: setup chromium ## Run every test: unit, handlers, template, local stack, browser
+test: setup chromium oidc ## Run every test: unit, handlers, template, local stack, browser
 	$(BIN)/python -m pytest
 
 lint: setup ## ruff, mypy and bandit
@@ -37,14 +57,18 @@ lint: setup ## ruff, mypy and bandit
 	$(BIN)/mypy
 	$(BIN)/bandit -q -c pyproject.toml -r functions local
 
-invoke: setup ## Replay an event offline: make invoke FN=DecideFunction EVENT=events/decide-get.json
+invoke: setup-local ## Replay an event offline: make invoke FN=DecideFunction EVENT=events/decide-get.json
 	$(BIN)/python -m local.invoke $(FN) $(EVENT)
 
-events: setup ## Regenerate events/ (the decide events carry links signed with the local key)
+events: setup-local ## Regenerate events/ (the decide events carry links signed with the local key)
 	$(BIN)/python -m local.sample_events
 
-audit: setup ## List a pipeline's approval requests and votes: make audit PIPELINE=name TABLE=table
-	PYTHONPATH=functions $(BIN)/python -m greenlight.audit --table "$(TABLE)" --pipeline "$(PIPELINE)"
+# Without TABLE, while `make demo` runs, the demo's stand-ins (outbox/demo-stack.env) are used.
+audit: setup-local ## List a pipeline's requests and votes: make audit PIPELINE=name [TABLE=table]
+	@table="$(TABLE)"; \
+	if [ -z "$$table" ] && [ -f "$(DEMO_STACK)" ]; then \
+	  set -a; . "$(DEMO_STACK)"; set +a; table="$$APPROVALS_TABLE"; fi; \
+	PYTHONPATH=functions $(BIN)/python -m greenlight.audit --table "$$table" --pipeline "$(PIPELINE)"
 
 bench: setup ## Measure cold start, warm latency, AWS calls and artifact size
 	$(BIN)/python -m bench

@@ -22,6 +22,7 @@ SIGNING_KEY = ("bench-" + "0123456789abcdef" * 4)[:64]
 # Values of the template's references that a real stack would resolve.
 NAMES = {
     "SigningSecret": SECRET_ARN,
+    "VoteSigningSecret": SECRET_ARN.replace("signing", "vote-signing"),
     "ApprovalsTable": "greenlight-ApprovalsTable-1ABCDEFGHIJ",
     "ApprovalTopic": f"arn:aws:sns:{REGION}:{ACCOUNT}:greenlight-ApprovalTopic-1ABCDEFGHIJ",
     "ApprovalApi": "abc123defg",

@@ -199,14 +199,19 @@ def measure() -> WarmResults:
         waiting = {key: dict(item) for key, item in table.items.items()}
         get = proxy_event("GET", f"{STAGE_PATH}/approvals/{links['Approve']}",
                           [("Accept", "text/html")], b"", STAGE_PATH)
+        page = run_decide(get)
+        expect_page(page, "the review page")
+        # The page's form carries a token the POST must return, as a browser submits it.
+        found = re.search(r'name="form_token" value="([^"]+)"', str(page.get("body")))
+        form_token = f"&form_token={found.group(1)}" if found else ""
         post = proxy_event("POST", f"{STAGE_PATH}/approvals/{links['Approve']}",
-                           [("Content-Type", "application/x-www-form-urlencoded")],
-                           b"comment=Ship+it", STAGE_PATH)
+                           [("Content-Type", "application/x-www-form-urlencoded"),
+                            ("Sec-Fetch-Site", "same-origin")],
+                           f"comment=Ship+it{form_token}".encode(), STAGE_PATH)
 
         def reopen() -> None:
             table.items = json.loads(json.dumps(waiting))
 
-        expect_page(run_decide(get), "the review page")
         timed(lambda: run_decide(get), WARM_UP)
         calls.reset()
         run_decide(get)

@@ -23,12 +23,15 @@ from typing import Any, TextIO
 import boto3
 
 from greenlight.audit import write_text
-from greenlight.store import requests_for_pipeline
+from greenlight.store import RequestRecord, requests_for_pipeline
 from local.codepipeline.cli import format_state_line
+from local.offline import REGION
 from local.sam_template import ROOT
 from local.stack import PIPELINES, Mail, OfflineStack
 
 OUTBOX = ROOT / "outbox"
+# Written while the demo runs: the endpoint, Region and table, which `make audit` reads.
+STACK_FILE = "demo-stack.env"
 DEFAULT_PORT = 8642
 FINISHED = {"Succeeded", "Failed", "Stopped", "Superseded", "Cancelled"}
 QUIET = {"POWERTOOLS_LOG_LEVEL": "WARNING", "POWERTOOLS_METRICS_DISABLED": "true"}
@@ -64,6 +67,7 @@ def run(pipeline_file: Path, port: int, action_seconds: float, wait_minutes: flo
     with OfflineStack(outbox=outbox, api_port=free_port(port), action_seconds=action_seconds,
                       extra_environment=environment, on_mail=announce) as stack:
         pipeline = stack.load_pipeline(pipeline_file)
+        write_stack_file(stack, outbox)
         codepipeline = boto3.client("codepipeline")
         print(f"Greenlight offline: approvals API at {stack.api_url}", file=out)
         print(f"Pipeline {pipeline} loaded from {shown(pipeline_file)}", file=out)
@@ -99,7 +103,8 @@ def run(pipeline_file: Path, port: int, action_seconds: float, wait_minutes: flo
                 where = first.paths[0].as_uri() if first.paths else ""
                 print("\nThe pipeline waits for approval. Open a mail in a browser, e.g.\n"
                       f"  {where}\n"
-                      "and click Approve (or Reject, with a reason). Ctrl-C stops the demo.\n",
+                      "and click Approve (or Reject, with a reason). Ctrl-C stops the demo.\n"
+                      f"Meanwhile, in another terminal: {audit_command(pipeline, outbox)}\n",
                       file=out)
             for record in requests_for_pipeline(stack.table, pipeline):
                 approvals = 0
@@ -107,8 +112,9 @@ def run(pipeline_file: Path, port: int, action_seconds: float, wait_minutes: flo
                     approvals += vote.decision == "approve"
                     if (record.request_id, vote.approver) not in seen_votes:
                         seen_votes.add((record.request_id, vote.approver))
-                        print(f"  {vote.at:%H:%M:%S}  vote: {vote.approver} {vote.decision}d "
-                              f"({approvals} of {record.min_approvals} approvals)", file=out)
+                        print(f"  {vote.at:%H:%M:%S}  "
+                              f"{vote_line(vote.approver, vote.decision, approvals, record)}",
+                              file=out)
             status = codepipeline.get_pipeline_execution(
                 pipelineName=pipeline, pipelineExecutionId=execution_id
             )["pipelineExecution"]["status"]
@@ -119,9 +125,35 @@ def run(pipeline_file: Path, port: int, action_seconds: float, wait_minutes: flo
         print(f"\nExecution {execution_id}: {status}", file=out)
         print_state_table(final, out)
         stack.collect_mails()
-        print(f"\nAudit trail (make audit PIPELINE={pipeline}):", file=out)
+        print(f"\nAudit trail ({audit_command(pipeline, outbox)}):", file=out)
         write_text(requests_for_pipeline(stack.table, pipeline), out)
         return str(status)
+
+
+def vote_line(approver: str, decision: str, approvals: int, record: RequestRecord) -> str:
+    """`vote: alice@example.com approved (1 of 2 approvals)` as the demo follows the tally."""
+    verb = {"approve": "approved", "reject": "rejected"}.get(decision, decision)
+    return (f"vote: {approver} {verb} ({approvals} of {record.min_approvals} approvals, "
+            f"rule {record.rule})")
+
+
+def write_stack_file(stack: OfflineStack, outbox: Path) -> Path:
+    """Where the running demo's AWS stand-ins are, for `make audit` in another terminal."""
+    outbox.mkdir(parents=True, exist_ok=True)
+    path = outbox / STACK_FILE
+    path.write_text("".join(f"{name}={value}\n" for name, value in {
+        "AWS_ENDPOINT_URL": stack.moto_url,
+        "AWS_DEFAULT_REGION": REGION,
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",  # moto takes any key  # nosec B105
+        "APPROVALS_TABLE": stack.table_name,
+    }.items()), encoding="utf-8")
+    return path
+
+
+def audit_command(pipeline: str, outbox: Path) -> str:
+    command = f"make audit PIPELINE={pipeline}"
+    return command if outbox == OUTBOX else f"{command} DEMO_STACK={outbox / STACK_FILE}"
 
 
 def print_state_table(state: dict[str, Any], out: TextIO) -> None:

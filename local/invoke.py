@@ -20,6 +20,7 @@ import sys
 import time
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qsl, urlencode
 
 from local.lambda_context import LocalContext
 from local.sam_template import ROOT, functions, load_template
@@ -49,6 +50,22 @@ def wait_for_approval(stack: OfflineStack, pipeline: str, timeout: float = 30) -
     raise TimeoutError(f"{pipeline} did not reach its approval within {timeout} s")
 
 
+def with_form_token(event: dict[str, Any], decide: Any) -> dict[str, Any]:
+    """A POST event as a browser would send it: open the page first (a GET of the same link)
+    and post the form token that page carries, since a token lives only 30 minutes."""
+    page = decide(dict(event, httpMethod="GET", body=None, isBase64Encoded=False,
+                       requestContext=dict(event.get("requestContext") or {}, httpMethod="GET")),
+                  LocalContext(function_name="DecideFunction"))
+    found = re.search(r'name="form_token" value="([^"]+)"', page.get("body") or "")
+    if not found:
+        return event  # no form on the page (already decided...): replay the event as it is
+    fields = [(name, value) for name, value in parse_qsl(event.get("body") or "",
+                                                        keep_blank_values=True)
+              if name != "form_token"]
+    fields.append(("form_token", html.unescape(found.group(1))))
+    return dict(event, body=urlencode(fields), isBase64Encoded=False)
+
+
 def replay(function: str, event_path: Path, out: Any = sys.stdout) -> dict[str, Any]:
     template = load_template()
     specs = functions(template)
@@ -69,6 +86,8 @@ def replay(function: str, event_path: Path, out: Any = sys.stdout) -> dict[str, 
             stack.decide_spec.logical_id: stack.decide_handler,
             stack.remind_spec.logical_id: stack.remind_handler,
         }[function]
+        if function == stack.decide_spec.logical_id and event.get("httpMethod") == "POST":
+            event = with_form_token(event, stack.decide_handler)
         before = len(stack.mails)
         result = handler(event, LocalContext(function_name=function))
         stack.collect_mails()

@@ -12,6 +12,8 @@ ACCOUNT_ID = "123456789012"
 # A fixed key so the signed links in events/ verify locally. Never deploy it: in AWS the
 # template generates the key in Secrets Manager.
 LOCAL_SIGNING_KEY = "greenlight-local-signing-key-not-for-aws-0123456789"
+# The same for the votes' MACs (the VoteSigningSecret of the template).
+LOCAL_VOTE_KEY = "greenlight-local-vote-key-not-for-aws-0123456789ab"
 
 
 def sns_event(topic_arn: str, message: str, subject: str | None = None) -> dict[str, Any]:

@@ -22,6 +22,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from secrets import token_hex, token_urlsafe
 from typing import Any
 
 import boto3
@@ -32,7 +33,14 @@ from local.codepipeline.server import CodePipelineServer
 from local.faults import FaultProxy, Faults
 from local.lambda_context import LocalContext
 from local.moto_endpoint import MotoEndpoint
-from local.offline import ACCOUNT_ID, LOCAL_SIGNING_KEY, REGION, approval_subject, sns_event
+from local.offline import (
+    ACCOUNT_ID,
+    LOCAL_SIGNING_KEY,
+    LOCAL_VOTE_KEY,
+    REGION,
+    approval_subject,
+    sns_event,
+)
 from local.sam_template import (
     ROOT,
     FunctionSpec,
@@ -51,6 +59,7 @@ TOPIC_NAME = "greenlight-approvals"
 TABLE_NAME = "greenlight-approvals"
 DEAD_LETTER_QUEUE = "greenlight-notify-dlq"
 SECRET_NAME = "greenlight/signing-key"  # noqa: S105 - a name, not a secret  # nosec B105
+VOTE_SECRET_NAME = "greenlight/vote-key"  # noqa: S105 - a name, not a secret  # nosec B105
 PIPELINES = ROOT / "local" / "pipelines"
 # Lambda retries a failed asynchronous invocation twice before the dead-letter queue.
 ASYNC_RETRIES = 2
@@ -62,12 +71,18 @@ LOCAL_PARAMETERS = {
     "ApiStageName": "Prod",
 }
 
+FUNCTION_ACCESS_KEY = "testing"
+# Who the functions are to CodePipeline: their role, as Lambda assumes it for them.
+FUNCTION_PRINCIPAL = (
+    f"arn:aws:sts::{ACCOUNT_ID}:assumed-role/greenlight-DecideFunctionRole/greenlight-decide"
+)
+
 QUIET_ENVIRONMENT = {
     "AWS_DEFAULT_REGION": REGION,
     "AWS_REGION": REGION,
-    # moto takes any credentials.
+    # moto takes any credentials; the CodePipeline stand-in knows these as FUNCTION_PRINCIPAL.
     **dict.fromkeys(("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"),
-                    "testing"),
+                    FUNCTION_ACCESS_KEY),
     "MOTO_ALLOW_NONEXISTENT_REGION": "true",
     "POWERTOOLS_TRACE_DISABLED": "true",
 }
@@ -166,7 +181,8 @@ class OfflineStack:
         engine_options["clock"] = self.clock
         engine_options["token_factory"] = self._next_token
         self.engine = Engine(**engine_options)
-        self.codepipeline_server = CodePipelineServer(self.engine, auto_advance=True)
+        self.codepipeline_server = CodePipelineServer(
+            self.engine, auto_advance=True, principals={FUNCTION_ACCESS_KEY: FUNCTION_PRINCIPAL})
         self.codepipeline_server.start()
         self._stops.append(self.codepipeline_server.stop)
         aws_url, codepipeline_url = self.moto_url, self.codepipeline_server.endpoint_url
@@ -191,6 +207,7 @@ class OfflineStack:
         self.api_url = self.gateway.url
         names = self.parameters | {
             "SigningSecret": self.secret_arn,
+            "VoteSigningSecret": self.vote_secret_arn,
             "ApprovalsTable": self.table_name,
             "ApprovalTopic": self.topic_arn,
             "AWS::Region": REGION,
@@ -258,6 +275,8 @@ class OfflineStack:
         secrets = boto3.client("secretsmanager")
         self.secret_arn = secrets.create_secret(Name=SECRET_NAME,
                                                 SecretString=LOCAL_SIGNING_KEY)["ARN"]
+        self.vote_secret_arn = secrets.create_secret(Name=VOTE_SECRET_NAME,
+                                                     SecretString=LOCAL_VOTE_KEY)["ARN"]
         sns = boto3.client("sns")
         self.topic_arn = sns.create_topic(Name=TOPIC_NAME)["TopicArn"]
         sqs = boto3.client("sqs")
@@ -265,6 +284,16 @@ class OfflineStack:
         self.table_name = TABLE_NAME
         boto3.client("dynamodb").create_table(
             TableName=TABLE_NAME, **table_definition(self.template, "ApprovalsTable"))
+
+    def codepipeline_as(self, principal_arn: str) -> Any:
+        """A CodePipeline client whose calls the stand-in records as `principal_arn`'s: it
+        starts runs and answers approvals as that person or role would with their own keys."""
+        access_key_id = "AKIA" + token_hex(8).upper()
+        self.codepipeline_server.admit(access_key_id, principal_arn)
+        return boto3.client("codepipeline", region_name=REGION,
+                            endpoint_url=self.codepipeline_server.endpoint_url,
+                            aws_access_key_id=access_key_id,
+                            aws_secret_access_key=token_urlsafe(30))
 
     @property
     def table(self) -> Any:
@@ -351,10 +380,23 @@ class OfflineStack:
             return self._idle.wait_for(lambda: self._pending_deliveries == 0, timeout)
 
     def dead_letters(self) -> list[dict[str, Any]]:
+        """Take every message now in the dead-letter queue out of it (receive and delete).
+
+        Messages are consumed, not only read: a message merely received would come back after
+        the queue's visibility timeout and be counted again by whoever reads next.
+        """
         sqs = boto3.client("sqs")
-        messages = sqs.receive_message(QueueUrl=self.dead_letter_queue_url,
-                                       MaxNumberOfMessages=10).get("Messages", [])
-        return [json.loads(m["Body"]) for m in messages]
+        taken: list[dict[str, Any]] = []
+        for _ in range(100):  # at most 1000 messages; the queue is drained long before
+            messages = sqs.receive_message(QueueUrl=self.dead_letter_queue_url,
+                                           MaxNumberOfMessages=10).get("Messages", [])
+            if not messages:
+                break
+            sqs.delete_message_batch(QueueUrl=self.dead_letter_queue_url, Entries=[
+                {"Id": str(index), "ReceiptHandle": m["ReceiptHandle"]}
+                for index, m in enumerate(messages)])
+            taken.extend(json.loads(m["Body"]) for m in messages)
+        return taken
 
     # --- mail ---
 

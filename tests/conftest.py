@@ -41,7 +41,8 @@ def now() -> datetime:
 
 
 # The session's policy: pipelines named quorum-* need two of three approvers, crowd-* two of
-# twenty; every other pipeline falls back to APPROVER_EMAILS and one approval.
+# twenty, separated-* two of three with separation "required"; every other pipeline falls
+# back to APPROVER_EMAILS and one approval.
 CROWD = [f"approver{i:02d}@example.com" for i in range(20)]
 TEST_POLICY = {
     "rules": [
@@ -52,8 +53,12 @@ TEST_POLICY = {
          "notify": ["releases@example.com"]},
         {"name": "crowd", "match": {"pipeline": "crowd-*"}, "approvers": CROWD,
          "min_approvals": 2},
+        {"name": "separated", "match": {"pipeline": "separated-*"},
+         "approvers": ["alice@example.com", "bob@example.com", "carol@example.com"],
+         "min_approvals": 2, "separation": "required", "notify": ["releases@example.com"]},
     ],
-    "identities": {"carol": "carol@example.com"},
+    "identities": {"carol": "carol@example.com", "bob.builder": "bob@example.com",
+                   "Carol Jones": "carol@example.com"},
 }
 
 

@@ -13,7 +13,8 @@ from typing import Any
 
 import requests
 
-from greenlight.links import read_link
+from greenlight.links import LinkExpired, LinkInvalid, read_link
+from greenlight.review import issue_form_token
 from local.offline import LOCAL_SIGNING_KEY
 from local.stack import PIPELINES, Mail, OfflineStack
 
@@ -97,8 +98,32 @@ def open_link(url: str) -> requests.Response:
     return requests.get(url, timeout=10)
 
 
-def submit(url: str, comment: str = "") -> requests.Response:
-    return requests.post(url, data={"comment": comment}, timeout=10)
+def page_form_token(url: str) -> str:
+    """The form token the link's review page carries now (the page must show its form)."""
+    found = re.search(r'name="form_token" value="([^"]+)"', requests.get(url, timeout=10).text)
+    assert found, f"no form on the page of {url}"
+    return found.group(1)
+
+
+def submit(url: str, comment: str = "", form_token: str | None = None) -> requests.Response:
+    """Post the review page's form as a browser would: first open the page for its token.
+
+    When the page shows no form (the vote is in, the run was superseded, AWS is down), the
+    token stands for one an earlier visit got: issued for the link with the local key.
+    """
+    if form_token is None:
+        page = requests.get(url, timeout=10)
+        found = re.search(r'name="form_token" value="([^"]+)"', page.text)
+        form_token = found.group(1) if found else ""
+        signed = url.rsplit("/", 1)[1]
+        try:
+            claims = None if found else read_link(signed, [LOCAL_SIGNING_KEY], datetime.now(UTC))
+        except (LinkInvalid, LinkExpired):
+            claims = None  # refused for the link itself, before the token counts
+        if claims is not None:
+            form_token = issue_form_token(signed, claims.decision, [LOCAL_SIGNING_KEY],
+                                          datetime.now(UTC))
+    return requests.post(url, data={"comment": comment, "form_token": form_token}, timeout=10)
 
 
 def superseded_at_the_approval(stack: OfflineStack, pipeline: str) -> tuple[Approval, Approval]:

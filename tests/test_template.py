@@ -8,6 +8,7 @@ loader, and a tiny evaluator renders the policies' intrinsic functions with exam
 from __future__ import annotations
 
 import copy
+import fnmatch
 import json
 import re
 import shlex
@@ -48,7 +49,15 @@ SECURITY_HEADERS = (
     ("X-Frame-Options", "DENY"),
 )
 # The services whose statements must name their resources.
-SCOPED_SERVICES = ("codepipeline", "ses", "secretsmanager")
+SCOPED_SERVICES = ("codepipeline", "ses", "secretsmanager", "kms")
+# Principals of this account that are not Greenlight's functions.
+OUTSIDER = f"arn:aws:iam::{ACCOUNT}:role/Admin"
+BREAK_GLASS = f"arn:aws:iam::{ACCOUNT}:role/incident/BreakGlass"
+PUBLISHERS = tuple(f"arn:aws:iam::{ACCOUNT}:role/service-role/AWSCodePipelineServiceRole-{name}"
+                   for name in PIPELINES)
+APPROVAL_ACTIONS = ("payments-prod/Approval/Release", "web-prod/Gate/ManualApproval")
+ITEM_WRITES = {"dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem",
+               "dynamodb:BatchWriteItem"}
 # The AWS managed policies SAM attaches (logs and X-Ray); none has a wildcard action.
 EXPECTED_MANAGED_POLICIES = {
     "arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole",
@@ -81,13 +90,19 @@ def cfn(sam_template: dict[str, Any]) -> dict[str, Any]:
         return transform(fragment, {**PARAMETERS, **PSEUDO_PARAMETERS}, _NoManagedPolicies())
 
 
+# What Ref AWS::NoValue renders as: CloudFormation drops the list item or property.
+NO_VALUE = object()
+
+
 class Renderer:
     """Evaluates Ref, Fn::Sub, Fn::Join, Fn::Split, Fn::If and Fn::GetAtt as CloudFormation
-    would, with the example parameters; resources render as <LogicalId> placeholders."""
+    would, with the example parameters; resources render as <LogicalId> placeholders, and
+    attributes as <LogicalId.Attribute> unless `attributes` names them."""
 
     def __init__(self, template: dict[str, Any], **overrides: str) -> None:
         self.template = template
-        self.values: dict[str, Any] = dict(PSEUDO_PARAMETERS)
+        self.attributes: dict[str, str] = {}
+        self.values: dict[str, Any] = dict(PSEUDO_PARAMETERS, **{"AWS::NoValue": NO_VALUE})
         for name, spec in template.get("Parameters", {}).items():
             value = overrides.get(name, PARAMETERS.get(name, spec.get("Default")))
             if value is None:
@@ -101,17 +116,19 @@ class Renderer:
 
     def __call__(self, node: Any) -> Any:
         if isinstance(node, list):
-            return [self(item) for item in node]
+            return [value for value in map(self, node) if value is not NO_VALUE]
         if not isinstance(node, dict):
             return node
         if len(node) != 1 or not next(iter(node)).startswith(("Ref", "Fn::", "Condition")):
-            return {key: self(value) for key, value in node.items()}
+            rendered = {key: self(value) for key, value in node.items()}
+            return {key: value for key, value in rendered.items() if value is not NO_VALUE}
         ((function, argument),) = node.items()
         if function == "Ref":
             return self.values.get(argument, f"<{argument}>")
         if function == "Fn::GetAtt":
             parts = argument if isinstance(argument, list) else argument.split(".", 1)
-            return "<{}.{}>".format(*parts)
+            name = "{}.{}".format(*parts)
+            return self.attributes.get(name, f"<{name}>")
         if function == "Fn::Sub":
             text, variables = (argument, {}) if isinstance(argument, str) else argument
             values = {name: self(value) for name, value in variables.items()}
@@ -227,6 +244,66 @@ def remind(cfn: dict[str, Any]) -> str:
     return function_by_handler(cfn, "greenlight.remind.handler")
 
 
+def with_role_arns(render: Renderer, cfn: dict[str, Any]) -> Renderer:
+    """Let `render` give each role the ARN IAM would: its path, then a generated name."""
+    for name, role in resources_of_type(cfn, "AWS::IAM::Role").items():
+        path = render(role["Properties"].get("Path", "/"))
+        render.attributes[f"{name}.Arn"] = f"arn:aws:iam::{ACCOUNT}:role{path}greenlight-{name}-X1"
+    return render
+
+
+def rendered_role_arn(cfn: dict[str, Any], role: str, **overrides: str) -> str:
+    return with_role_arns(Renderer(cfn, **overrides), cfn).attributes[f"{role}.Arn"]
+
+
+ARN_OPERATORS = {
+    "ArnEquals": lambda arn, patterns: arn in patterns,
+    "ArnNotEquals": lambda arn, patterns: arn not in patterns,
+    "ArnLike": lambda arn, patterns: any(fnmatch.fnmatchcase(arn, p) for p in patterns),
+    "ArnNotLike": lambda arn, patterns: not any(fnmatch.fnmatchcase(arn, p) for p in patterns),
+}
+
+
+def applies_to(statement: dict[str, Any], principal_arn: str) -> bool:
+    """Whether a rendered resource-policy statement for Principal "*" covers a call made by
+    `principal_arn`, judged by its aws:PrincipalArn conditions (all must hold)."""
+    assert statement["Principal"] == "*"
+    for operator, keys in statement.get("Condition", {}).items():
+        ((key, values),) = keys.items()
+        assert key == "aws:PrincipalArn", key
+        if not ARN_OPERATORS[operator](principal_arn, as_list(values)):
+            return False
+    return True
+
+
+def denials(statements: list[dict[str, Any]], action: str) -> list[dict[str, Any]]:
+    return [s for s in statements if s["Effect"] == "Deny" and action in actions(s)]
+
+
+def denied(statements: list[dict[str, Any]], action: str, principal_arn: str) -> bool:
+    return any(applies_to(s, principal_arn) for s in denials(statements, action))
+
+
+def secret_policy(cfn: dict[str, Any], secret: str, **overrides: str) -> list[dict[str, Any]]:
+    """The rendered statements of the resource policy of `secret`."""
+    (policy,) = [p for p in resources_of_type(cfn, "AWS::SecretsManager::ResourcePolicy").values()
+                 if p["Properties"]["SecretId"] == {"Ref": secret}]
+    assert policy["Properties"]["BlockPublicPolicy"] is True
+    render = with_role_arns(Renderer(cfn, **overrides), cfn)
+    return as_list(render(policy["Properties"]["ResourcePolicy"])["Statement"])
+
+
+def table_policy(cfn: dict[str, Any], **overrides: str) -> list[dict[str, Any]]:
+    (table,) = resources_of_type(cfn, "AWS::DynamoDB::Table").values()
+    document = table["Properties"]["ResourcePolicy"]["PolicyDocument"]
+    return as_list(Renderer(cfn, **overrides)(document)["Statement"])
+
+
+def topic_policy(cfn: dict[str, Any], **overrides: str) -> list[dict[str, Any]]:
+    (policy,) = resources_of_type(cfn, "AWS::SNS::TopicPolicy").values()
+    return as_list(Renderer(cfn, **overrides)(policy["Properties"]["PolicyDocument"])["Statement"])
+
+
 def pipeline_arn_pattern(suffix: str = "") -> re.Pattern[str]:
     names = "|".join(re.escape(name) for name in PIPELINES)
     return re.compile(rf"arn:(\*|aws):codepipeline:(\*|{REGION}):(\*|{ACCOUNT}):({names}){suffix}")
@@ -334,13 +411,30 @@ def test_dead_letter_queue_accepts_messages_from_the_approval_topic_only(
     assert statement["Condition"] == {"ArnEquals": {"aws:SourceArn": {"Ref": "ApprovalTopic"}}}
 
 
-def test_approval_topic_accepts_publishes_from_this_account_only(cfn: dict[str, Any]) -> None:
-    (policy,) = resources_of_type(cfn, "AWS::SNS::TopicPolicy").values()
-    render = Renderer(cfn)
-    for statement in as_list(policy["Properties"]["PolicyDocument"]["Statement"]):
-        if statement["Effect"] == "Allow":
-            assert render(statement["Principal"]) == {"AWS": f"arn:aws:iam::{ACCOUNT}:root"}
-            assert actions(statement) == ["sns:Publish"]
+def test_only_the_pipeline_roles_named_may_publish_to_the_approval_topic(
+    cfn: dict[str, Any], notify: str
+) -> None:
+    statements = topic_policy(cfn, PublisherRoleArns=",".join(PUBLISHERS))
+    (allow,) = [s for s in statements if s["Effect"] == "Allow"]
+    assert allow["Principal"] == {"AWS": list(PUBLISHERS)}
+    assert actions(allow) == ["sns:Publish"]
+    # An identity policy of this account granting sns:Publish meets the Deny.
+    for stranger in (OUTSIDER, f"arn:aws:iam::{ACCOUNT}:root",
+                     rendered_role_arn(cfn, role_of(cfn, notify))):
+        assert denied(statements, "sns:Publish", stranger), stranger
+    for publisher in PUBLISHERS:
+        assert not denied(statements, "sns:Publish", publisher), publisher
+    assert all(s["Resource"] == "<ApprovalTopic>" for s in statements)
+
+
+def test_without_publisher_roles_the_topic_admits_this_accounts_principals_as_iam_allows(
+    cfn: dict[str, Any],
+) -> None:
+    statements = topic_policy(cfn)
+    (allow,) = statements
+    assert allow["Effect"] == "Allow"
+    assert allow["Principal"] == {"AWS": f"arn:aws:iam::{ACCOUNT}:root"}
+    assert actions(allow) == ["sns:Publish"]
 
 
 # --- Configuration contract -----------------------------------------------------------------
@@ -441,6 +535,27 @@ def test_only_the_deciding_roles_may_put_approval_results(
     }
 
 
+def test_with_approval_actions_named_put_approval_result_reaches_only_those_actions(
+    cfn: dict[str, Any], decide: str, remind: str
+) -> None:
+    render = Renderer(cfn, ApprovalActions=",".join(APPROVAL_ACTIONS))
+    granted = grants(cfn, "codepipeline:PutApprovalResult")
+    assert {role for role, _ in granted} == {role_of(cfn, decide), role_of(cfn, remind)}
+    for role, statement in granted:
+        assert set(rendered_resources(statement, render)) == {
+            f"arn:*:codepipeline:*:*:{action}" for action in APPROVAL_ACTIONS}, role
+        assert pins_region(statement, render), role
+
+
+@pytest.mark.parametrize("action", ["payments-prod/*/*", "payments-prod/Approval",
+                                    "payments-prod/Approval/*", "web prod/Gate/Approve",
+                                    "a/b/c/d", "payments-prod//Release"])
+def test_approval_actions_cannot_widen_the_grant(sam_template: dict[str, Any], action: str) -> None:
+    pattern = sam_template["Parameters"]["ApprovalActions"]["AllowedPattern"]
+    assert re.fullmatch(pattern, action) is None
+    assert all(re.fullmatch(pattern, ok) for ok in (*APPROVAL_ACTIONS, ""))
+
+
 def test_mail_is_sent_only_as_the_sender_identity(
     cfn: dict[str, Any], notify: str, decide: str, remind: str
 ) -> None:
@@ -458,15 +573,132 @@ def test_mail_is_sent_only_as_the_sender_identity(
         assert rendered_resources(statement, domain) == [identity + "example.com"]
 
 
-def test_secrets_manager_access_is_get_secret_value_on_the_signing_secret_only(
+def test_secrets_manager_access_is_get_secret_value_on_the_signing_secrets_only(
     cfn: dict[str, Any], notify: str, decide: str, remind: str
 ) -> None:
     granted = service_grants(cfn, "secretsmanager")
+    readers: dict[str, set[str]] = {}
+    for role, statement in granted:
+        assert actions(statement) == ["secretsmanager:GetSecretValue"]
+        (secret,) = as_list(statement["Resource"])
+        readers.setdefault(secret["Ref"], set()).add(role)
+    assert readers == {
+        "SigningSecret": {role_of(cfn, notify), role_of(cfn, decide), role_of(cfn, remind)},
+        "VoteSigningSecret": {role_of(cfn, decide), role_of(cfn, remind)},
+    }
+
+
+def test_only_greenlights_functions_may_read_the_signing_secret(
+    cfn: dict[str, Any], notify: str, decide: str, remind: str
+) -> None:
+    statements = secret_policy(cfn, "SigningSecret")
+    read = "secretsmanager:GetSecretValue"
+    assert denied(statements, read, OUTSIDER)
+    assert denied(statements, read, f"arn:aws:iam::{ACCOUNT}:root")
+    for function in (notify, decide, remind):
+        assert not denied(statements, read, rendered_role_arn(cfn, role_of(cfn, function)))
+
+
+def test_only_the_decide_and_remind_functions_may_read_the_vote_secret(
+    cfn: dict[str, Any], notify: str, decide: str, remind: str
+) -> None:
+    statements = secret_policy(cfn, "VoteSigningSecret")
+    read = "secretsmanager:GetSecretValue"
+    assert denied(statements, read, OUTSIDER)
+    assert denied(statements, read, rendered_role_arn(cfn, role_of(cfn, notify)))
+    for function in (decide, remind):
+        assert not denied(statements, read, rendered_role_arn(cfn, role_of(cfn, function)))
+    with_variable = {name for name, function in resources_of_type(cfn, "AWS::Lambda::Function")
+                     .items() if "VOTE_SIGNING_SECRET_ARN" in function["Properties"]
+                     ["Environment"]["Variables"]}
+    assert with_variable == {decide, remind}
+    for function in (decide, remind):
+        variables = cfn["Resources"][function]["Properties"]["Environment"]["Variables"]
+        assert variables["VOTE_SIGNING_SECRET_ARN"] == {"Ref": "VoteSigningSecret"}
+
+
+def test_break_glass_roles_may_read_the_secrets_and_write_the_table(
+    cfn: dict[str, Any],
+) -> None:
+    read = "secretsmanager:GetSecretValue"
+    for secret in ("SigningSecret", "VoteSigningSecret"):
+        assert denied(secret_policy(cfn, secret), read, BREAK_GLASS)
+        statements = secret_policy(cfn, secret, BreakGlassRoleArns=BREAK_GLASS)
+        assert not denied(statements, read, BREAK_GLASS)
+        assert denied(statements, read, OUTSIDER)
+    assert denied(table_policy(cfn), "dynamodb:PutItem", BREAK_GLASS)
+    statements = table_policy(cfn, BreakGlassRoleArns=BREAK_GLASS)
+    assert not denied(statements, "dynamodb:PutItem", BREAK_GLASS)
+    assert denied(statements, "dynamodb:PutItem", OUTSIDER)
+
+
+def test_only_greenlights_functions_may_write_items_to_the_approvals_table(
+    cfn: dict[str, Any], notify: str, decide: str, remind: str
+) -> None:
+    statements = table_policy(cfn)
+    function_roles = [rendered_role_arn(cfn, role_of(cfn, f)) for f in (notify, decide, remind)]
+    look_alikes = [
+        f"arn:aws:iam::{ACCOUNT}:role/greenlight-{role_of(cfn, notify)}-X1",  # no path
+        f"arn:aws:iam::{ACCOUNT}:role/greenlight-other/greenlight-{role_of(cfn, notify)}-X1",
+        f"arn:aws:iam::{ACCOUNT}:role/other/greenlight/{role_of(cfn, notify)}",
+    ]
+    for write in ITEM_WRITES:
+        assert denied(statements, write, OUTSIDER), write
+        for stranger in look_alikes:
+            assert denied(statements, write, stranger), (write, stranger)
+        for role in function_roles:
+            assert not denied(statements, write, role), (write, role)
+    assert all(s["Resource"] == "*" for s in statements)
+
+
+# --- KMS -----------------------------------------------------------------------------------
+
+
+def test_a_key_of_the_stack_encrypts_both_secrets_and_the_dead_letter_queue(
+    cfn: dict[str, Any],
+) -> None:
+    ((key, properties),) = [(name, r["Properties"])
+                            for name, r in resources_of_type(cfn, "AWS::KMS::Key").items()]
+    assert properties["EnableKeyRotation"] is True
+    for secret in ("SigningSecret", "VoteSigningSecret"):
+        assert cfn["Resources"][secret]["Properties"]["KmsKeyId"] == {"Ref": key}
+    queue = cfn["Resources"]["NotifyDeadLetterQueue"]["Properties"]
+    assert queue["KmsMasterKeyId"] == {"Ref": key}
+    assert "SqsManagedSseEnabled" not in queue
+
+
+def test_sns_may_use_the_key_only_to_dead_letter_the_approval_topic(cfn: dict[str, Any]) -> None:
+    (key,) = resources_of_type(cfn, "AWS::KMS::Key").values()
+    render = Renderer(cfn)
+    statements = as_list(render(key["Properties"]["KeyPolicy"])["Statement"])
+    (service,) = [s for s in statements if "Service" in s["Principal"]]
+    assert service["Principal"] == {"Service": "sns.amazonaws.com"}
+    assert set(actions(service)) == {"kms:GenerateDataKey", "kms:Decrypt"}
+    assert service["Condition"] == {"ArnEquals": {"aws:SourceArn": "<ApprovalTopic>"}}
+    # Every other statement is the account's own, which leaves the key's use to IAM.
+    for statement in statements:
+        if statement is not service:
+            assert statement["Principal"] == {"AWS": f"arn:aws:iam::{ACCOUNT}:root"}
+
+
+def test_the_functions_use_the_key_only_through_secrets_manager_and_sqs(
+    cfn: dict[str, Any], notify: str, decide: str, remind: str
+) -> None:
+    render = Renderer(cfn)
+    through = {"secretsmanager": f"secretsmanager.{REGION}.amazonaws.com",
+               "sqs": f"sqs.{REGION}.amazonaws.com"}
+    granted = service_grants(cfn, "kms")
     assert {role for role, _ in granted} == {
         role_of(cfn, notify), role_of(cfn, decide), role_of(cfn, remind)}
-    for _, statement in granted:
-        assert actions(statement) == ["secretsmanager:GetSecretValue"]
-        assert as_list(statement["Resource"]) == [{"Ref": "SigningSecret"}]
+    for role, statement in granted:
+        assert rendered_resources(statement, render) == ["<SecretsKey.Arn>"], role
+        services = set(as_list(render(statement["Condition"]["StringEquals"]["kms:ViaService"])))
+        assert services <= set(through.values()), role
+    # Lambda dead-letters a failed invocation with the notify function's own role.
+    (notify_grant,) = [s for role, s in granted if role == role_of(cfn, notify)]
+    assert "kms:GenerateDataKey" in actions(notify_grant)
+    assert through["sqs"] in as_list(
+        render(notify_grant["Condition"]["StringEquals"]["kms:ViaService"]))
 
 
 @pytest.mark.parametrize("name", ["*", "prod-*", "payments prod", "a/b", "x" * 101, ""])
@@ -501,10 +733,11 @@ def test_api_errors_from_api_gateway_carry_the_security_headers(cfn: dict[str, A
         assert headers == {f"gatewayresponse.header.{k}": f"'{v}'" for k, v in SECURITY_HEADERS}
 
 
-def test_api_stage_is_throttled_and_traced(cfn: dict[str, Any]) -> None:
+def test_api_stage_is_throttled_and_keeps_no_trace_of_the_links(cfn: dict[str, Any]) -> None:
+    # A stage's traces record each request's path, and every path is a signed link.
     (stage,) = resources_of_type(cfn, "AWS::ApiGateway::Stage").values()
     properties = stage["Properties"]
-    assert properties["TracingEnabled"] is True
+    assert properties["TracingEnabled"] is False
     (settings,) = properties["MethodSettings"]
     assert settings["ResourcePath"] == "/*" and settings["HttpMethod"] == "*"
     assert 0 < settings["ThrottlingRateLimit"] <= settings["ThrottlingBurstLimit"]

@@ -4,7 +4,8 @@ record the request, sign, render and send each approver's mail once."""
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from collections.abc import Collection
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -13,25 +14,30 @@ from greenlight.approval import (
     InvalidApprovalMessage,
     NotAnApproval,
     parse_approval_message,
+    within_longest_wait,
 )
+from greenlight.identity import find_requester
 from greenlight.links import ApprovalContext, ApprovalRef, token_digest
 from greenlight.mail import ApprovalEmail, compose_approval_email, send_all
-from greenlight.pipeline import describe_run
-from greenlight.policy import Policy
+from greenlight.notices import report_unmeetable
+from greenlight.pipeline import NotLive, confirm_live, look_up_run
+from greenlight.policy import Policy, approvals_needed
 from greenlight.rendering import Templates
-from greenlight.store import PENDING, claim_mail, open_request, settle_mail
+from greenlight.store import PENDING, RequestRecord, claim_mail, open_request, settle_mail
 
 log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
 class Announcement:
-    """What became of one message: `sent`, `not-an-approval`, `invalid`, `expired` or
-    `closed` (a redelivery for a request that was already decided)."""
+    """What became of one message: `sent`, `not-an-approval`, `invalid`, `expired`,
+    `not-live` (CodePipeline does not wait on its token) or `closed` (a redelivery for a
+    request that was already decided)."""
 
     outcome: str
     mails: int = 0
     detail: str = ""
+    unmeetable: bool = False  # the rule cannot be met once the requester is left out
 
 
 def ref_of(request: ApprovalRequest) -> ApprovalRef:
@@ -39,14 +45,35 @@ def ref_of(request: ApprovalRequest) -> ApprovalRef:
                        token_digest(request.token))
 
 
+def approval_note(min_approvals: int, needed: int, eligible: int) -> str | None:
+    """What an approver must know about the count: one more approval for an unknown
+    requester (separation "required"), or that the approval cannot be completed."""
+    notes = []
+    if needed > min_approvals:
+        notes.append(f"Greenlight cannot tell who asked for this run, so it needs {needed} "
+                     f"approvals from different approvers, one more than the rule's "
+                     f"{min_approvals}.")
+    if eligible < needed:
+        notes.append(f"This approval cannot be completed: it needs {needed} approvals, but "
+                     f"only {eligible} of its approvers may approve it. It can still be "
+                     "rejected.")
+    return " ".join(notes) or None
+
+
+def note_for(record: RequestRecord) -> str | None:
+    return approval_note(record.min_approvals, record.approvals_needed, len(record.eligible))
+
+
 def compose_for(ref: ApprovalRef, expires: datetime, context: ApprovalContext,
-                requester_approver: str | None, recipients: tuple[str, ...],
+                requesters: Collection[str] | None, recipients: tuple[str, ...],
                 *, keys: list[str], api_url: str, templates: Templates,
-                reminder: bool = False) -> list[ApprovalEmail]:
+                reminder: bool = False, note: str | None = None) -> list[ApprovalEmail]:
+    """Each recipient's approval mail; `requesters` are told their approval will not count."""
+    mine = set(requesters or ())
     return [
         compose_approval_email(ref, expires, context, approver, keys=keys, api_url=api_url,
                                templates=templates, reminder=reminder,
-                               self_requested=approver == requester_approver)
+                               self_requested=approver in mine, note=note)
         for approver in recipients
     ]
 
@@ -68,8 +95,11 @@ def announce(
     """Mail every approver the policy names a signed Approve and Reject link.
 
     Messages that are not approval requests, or that are malformed or already expired, are
-    skipped: retrying them could never succeed. With a table, the request is recorded first
-    and each mail is claimed before it is sent, so a redelivered message mails nobody twice.
+    skipped: retrying them could never succeed. So is a message whose token CodePipeline
+    does not wait on (anyone who may publish to the topic can send one); when CodePipeline
+    cannot be asked, this raises, and the message is retried. With a table, the request is
+    recorded first and each mail is claimed before it is sent, so a redelivered message
+    mails nobody twice.
     A failed send raises, so the event is retried and finally dead-lettered.
     """
     try:
@@ -81,22 +111,43 @@ def announce(
     where = f"{request.pipeline}/{request.stage}/{request.action}"
     if request.expires <= now:
         return Announcement("expired", detail=where)
+    try:
+        live = confirm_live(codepipeline, request)
+    except NotLive as not_live:
+        log.warning("approval not live", extra={"where": where, "reason": not_live.reason})
+        return Announcement("not-live", detail=f"{where}: {not_live.reason}")
+    request = within_longest_wait(request, now)
 
-    rule = (policy or Policy()).rule_for(request.pipeline, request.stage, request.action,
-                                          approvers)
-    context = describe_run(codepipeline, request)
-    requester_approver = (policy or Policy()).approver_for(context.requester, rule.approvers)
+    policy = policy or Policy()
+    rule = policy.rule_for(request.pipeline, request.stage, request.action, approvers)
+    context, origin = look_up_run(codepipeline, request, live.execution_id)
+    requester = find_requester(origin, request.custom_data, policy.identities)
+    requesters = requester.approvers_among(rule.approvers)
+    context = replace(context, requester=requester.shown, requesters=",".join(requesters))
     ref = ref_of(request)
+    record = RequestRecord(
+        request_id=ref.token_digest, pipeline=ref.pipeline, stage=ref.stage,
+        action=ref.action, status=PENDING, approvers=rule.approvers,
+        min_approvals=rule.min_approvals, expires_at=request.expires, sent_at=now,
+        context=context, notify=rule.notify, rule=rule.name, requester=requester.shown,
+        requesters=requesters, requester_known=requester.known,
+        requester_conflict=requester.conflict, separation=rule.separation,
+        extra_approvals=approvals_needed(rule.min_approvals, rule.separation,
+                                         requester.known) - rule.min_approvals)
     before = after = None
     if table is not None:
         record = open_request(
             table, request_id=ref.token_digest, pipeline=ref.pipeline, stage=ref.stage,
             action=ref.action, expires_at=request.expires, context=context,
-            rule=rule.as_record(), requester=context.requester,
-            requester_approver=requester_approver, now=now)
+            rule=rule.as_record(), requester=record.requester, requesters=record.requesters,
+            requester_known=record.requester_known,
+            requester_conflict=record.requester_conflict,
+            approvals_needed=record.approvals_needed, now=now)
         if record.status != PENDING:
             return Announcement("closed", detail=where)
-        context = record.context  # a redelivery shows what the first delivery showed
+        # A redelivery shows, and mails, what the first delivery recorded: its approvers and
+        # requesters, whatever the policy says now.
+        context = record.context
 
         def before(email: ApprovalEmail) -> bool:
             return claim_mail(table, ref.token_digest, email.recipient, now)
@@ -104,7 +155,14 @@ def announce(
         def after(email: ApprovalEmail, sent: bool) -> None:
             settle_mail(table, ref.token_digest, email.recipient, sent, now)
 
-    emails = compose_for(ref, request.expires, context, requester_approver, rule.approvers,
-                         keys=keys, api_url=api_url, templates=templates)
+    emails = compose_for(ref, request.expires, context, record.requesters, record.approvers,
+                         keys=keys, api_url=api_url, templates=templates,
+                         note=note_for(record))
     sent = send_all(sesv2, sender, emails, now, before, after)
-    return Announcement("sent", mails=sent, detail=where)
+    if not record.meetable:
+        log.warning("approval rule cannot be met", extra={
+            "where": where, "approvals_needed": record.approvals_needed,
+            "eligible": len(record.eligible)})
+        report_unmeetable(record, table=table, sesv2=sesv2, sender=sender,
+                          templates=templates, now=now)
+    return Announcement("sent", mails=sent, detail=where, unmeetable=not record.meetable)

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
-from datetime import UTC, datetime
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
+
+from greenlight.text import one_line
 
 # Limits and patterns from CodePipeline's API model (PipelineName, StageName, ActionName,
 # ApprovalToken) and the 500-character limit of an approval action's CustomData.
@@ -15,6 +17,9 @@ NAME = re.compile(r"^[A-Za-z0-9.@\-_]{1,100}$")
 TOKEN = re.compile(r"^[a-fA-F0-9\-]{1,128}$")
 REGION = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d{1,2}$")
 MAX_CUSTOM_DATA = 500
+# The longest an approval action can wait: its timeout is 7 days by default and at most
+# 86400 minutes. A message promising more is believed only this far.
+MAX_APPROVAL_WAIT = timedelta(days=60)
 MAX_LINK = 2048
 
 
@@ -42,6 +47,12 @@ class ApprovalRequest:
     approval_review_link: str | None = None
     external_entity_link: str | None = None
     custom_data: str | None = None
+
+
+def within_longest_wait(request: ApprovalRequest, now: datetime) -> ApprovalRequest:
+    """The request with its expiry no later than CodePipeline could keep it waiting."""
+    latest = now + MAX_APPROVAL_WAIT
+    return replace(request, expires=latest) if request.expires > latest else request
 
 
 def safe_url(value: Any) -> str | None:
@@ -91,6 +102,12 @@ def _optional_text(value: Any, field: str, limit: int) -> str | None:
     return value[:limit] or None
 
 
+def _shown_text(value: Any, field: str, limit: int) -> str | None:
+    """Free text shown to approvers: on one line, without bidi or invisible characters."""
+    text = _optional_text(value, field, limit)
+    return (one_line(text)[:limit] or None) if text else None
+
+
 def classify(message: Any) -> str:
     """Name the kind of a non-approval message, for the log."""
     if not isinstance(message, dict):
@@ -131,5 +148,5 @@ def parse_approval_message(text: Any) -> ApprovalRequest:
         console_link=safe_url(message.get("consoleLink")),
         approval_review_link=safe_url(approval.get("approvalReviewLink")),
         external_entity_link=safe_url(approval.get("externalEntityLink")),
-        custom_data=_optional_text(approval.get("customData"), "customData", MAX_CUSTOM_DATA),
+        custom_data=_shown_text(approval.get("customData"), "customData", MAX_CUSTOM_DATA),
     )

@@ -9,6 +9,21 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 EMAIL = re.compile(r"^[^@\s<>,;\"]+@[^@\s<>,;\"]+\.[^@\s<>,;\"]+$")
+# Addresses are printable ASCII: no zero-width, bidi or control character can make one read
+# as another, and SES accepts every address that passes.
+PRINTABLE_ASCII = re.compile(r"^[\x21-\x7e]+$")
+
+
+def normalise_email(value: str) -> str:
+    """An address as Greenlight keeps and compares it: stripped and lower-case. Raises
+    ValueError, naming the address with its hidden characters escaped, if it is not one."""
+    address = value.strip()
+    if not PRINTABLE_ASCII.fullmatch(address):
+        raise ValueError(f"{address!a} is not an email address: only printable ASCII "
+                         "is accepted (no spaces, zero-width, bidi or non-ASCII characters)")
+    if not EMAIL.fullmatch(address):
+        raise ValueError(f"{address!r} is not an email address")
+    return address.lower()
 
 
 class ConfigurationError(RuntimeError):
@@ -23,9 +38,10 @@ def _required(env: Mapping[str, str], name: str) -> str:
 
 
 def _email(name: str, value: str) -> str:
-    if not EMAIL.fullmatch(value):
-        raise ConfigurationError(f"{name} holds {value!r}, which is not an email address")
-    return value.lower()
+    try:
+        return normalise_email(value)
+    except ValueError as error:
+        raise ConfigurationError(f"{name} holds {error}") from None
 
 
 def _api_url(env: Mapping[str, str]) -> str:
@@ -88,6 +104,8 @@ class DecideSettings:
     signing_secret_arn: str
     approvals_table: str | None = None
     sender_email: str | None = None
+    # The key of the votes' MACs; needed wherever votes are kept (with APPROVALS_TABLE).
+    vote_signing_secret_arn: str | None = None
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] = os.environ) -> DecideSettings:
@@ -97,6 +115,8 @@ class DecideSettings:
             signing_secret_arn=_required(env, "SIGNING_SECRET_ARN"),
             approvals_table=table,
             sender_email=_email("SENDER_EMAIL", sender) if sender else None,
+            vote_signing_secret_arn=(_required(env, "VOTE_SIGNING_SECRET_ARN") if table
+                                     else _optional(env, "VOTE_SIGNING_SECRET_ARN")),
         )
 
 
@@ -106,6 +126,7 @@ class RemindSettings:
     signing_secret_arn: str
     approval_api_url: str
     approvals_table: str
+    vote_signing_secret_arn: str
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] = os.environ) -> RemindSettings:
@@ -114,4 +135,5 @@ class RemindSettings:
             signing_secret_arn=_required(env, "SIGNING_SECRET_ARN"),
             approval_api_url=_api_url(env),
             approvals_table=_required(env, "APPROVALS_TABLE"),
+            vote_signing_secret_arn=_required(env, "VOTE_SIGNING_SECRET_ARN"),
         )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import UTC, datetime
 from typing import Any
 
@@ -22,9 +23,23 @@ from greenlight.notices import tell_outcome
 from greenlight.pages import Page, problem_page
 from greenlight.pipeline import NotPending
 from greenlight.rendering import Templates
-from greenlight.review import MAX_COMMENT, BadForm, read_comment
-from greenlight.store import AlreadyVoted, RequestClosed, RequestRecord, SelfApproval
-from greenlight.voting import UnknownRequest, review, vote
+from greenlight.review import (
+    MAX_COMMENT,
+    BadForm,
+    ForeignForm,
+    check_fetch_site,
+    check_form_token,
+    issue_form_token,
+    read_form,
+)
+from greenlight.store import (
+    AlreadyVoted,
+    NotAnApprover,
+    RequestClosed,
+    RequestRecord,
+    SelfApproval,
+)
+from greenlight.voting import RequesterNotRecorded, UnknownRequest, review, vote
 
 SECRET_MAX_AGE = 300
 LINK_ROUTE = "/approvals/<link>"
@@ -39,7 +54,12 @@ templates = Templates()
 logger = Logger(service="greenlight")
 metrics = Metrics(namespace="Greenlight", service="greenlight")
 tracer = Tracer(service="greenlight")
-app = APIGatewayRestResolver()
+# Debug mode would print each event, and the route's arguments hold the link.
+app = APIGatewayRestResolver(debug=False)
+# Their debug lines repeat route arguments and request parameters (the link, the approval
+# token): whatever level the function logs at, those lines stay out of the log.
+for library in ("aws_lambda_powertools", "botocore", "boto3", "urllib3", "aws_xray_sdk"):
+    logging.getLogger(library).setLevel(logging.INFO)
 
 
 def respond(page: Page) -> Response:
@@ -55,30 +75,47 @@ def tell(record: RequestRecord) -> None:
                      templates=templates, now=datetime.now(UTC))
 
 
-def verified_link(link: str) -> LinkClaims:
+def vote_keys() -> list[str]:
+    """The keys of the votes' MACs; none without a table, where no vote is kept."""
+    if table is None or not settings.vote_signing_secret_arn:
+        return []
+    return signing_keys(secrets.get(settings.vote_signing_secret_arn, max_age=SECRET_MAX_AGE))
+
+
+def count_forged(record: RequestRecord | None) -> None:
+    if record is not None and record.forged:
+        metrics.add_metric(name="ForgedVoteIgnored", unit=MetricUnit.Count,
+                           value=len(record.forged))
+
+
+def verified_link(link: str) -> tuple[LinkClaims, list[str]]:
+    """The link's claims, and the keys that verified it (they sign the form token too)."""
     keys = signing_keys(secrets.get(settings.signing_secret_arn, max_age=SECRET_MAX_AGE))
     claims = read_link(link, keys, datetime.now(UTC))
     app.append_context(claims=claims)  # for the pages of the exception handlers
     logger.append_keys(pipeline=claims.pipeline, stage=claims.stage, action=claims.action,
                        decision=claims.decision.value)
-    return claims
+    return claims, keys
 
 
-def review_page(claims: LinkClaims, record: RequestRecord | None, comment: str = "",
+def review_page(link: str, claims: LinkClaims, keys: list[str], record: RequestRecord | None,
                 error: str | None = None, status: int = 200) -> Page:
+    form_token = issue_form_token(link, claims.decision, keys, datetime.now(UTC))
     html = templates.page("pages/review.html.j2", claims=claims, record=record,
-                          comment=comment, error=error, max_comment=MAX_COMMENT,
+                          comment="", error=error, max_comment=MAX_COMMENT,
+                          form_token=form_token,
                           needs_reason=record.reject_needs_reason if record else True)
     return Page(status, html)
 
 
 @app.get(LINK_ROUTE)
 def show(link: str) -> Response:
-    claims = verified_link(link)
+    claims, keys = verified_link(link)
     record = review(claims, codepipeline=codepipeline, table=table, now=datetime.now(UTC),
-                    tell=tell)
+                    tell=tell, vote_keys=vote_keys())
+    count_forged(record)
     metrics.add_metric(name="ReviewPageShown", unit=MetricUnit.Count, value=1)
-    return respond(review_page(claims, record))
+    return respond(review_page(link, claims, keys, record))
 
 
 @app.head(LINK_ROUTE)
@@ -91,18 +128,27 @@ def peek(link: str) -> Response:
 
 @app.post(LINK_ROUTE)
 def submit(link: str) -> Response:
-    claims = verified_link(link)
+    claims, keys = verified_link(link)
     event = app.current_event
     try:
-        comment = read_comment(event.body, bool(event.is_base64_encoded),
-                               event.headers.get("content-type"))
+        # Only the review page's own form decides: same origin, with the token it issued.
+        check_fetch_site(event.headers.get("sec-fetch-site"))
+        form = read_form(event.body, bool(event.is_base64_encoded),
+                         event.headers.get("content-type"))
+        check_form_token(form.form_token, link, claims.decision, keys, datetime.now(UTC))
         identity = event.request_context.identity
-        result = vote(claims, comment, codepipeline=codepipeline, table=table,
-                      now=datetime.now(UTC), tell=tell, source_ip=identity.source_ip,
+        result = vote(claims, form.comment, codepipeline=codepipeline, table=table,
+                      now=datetime.now(UTC), tell=tell, vote_keys=vote_keys(),
+                      source_ip=identity.source_ip,
                       user_agent=(identity.user_agent or "")[:200] or None)
+        count_forged(result.record)
+    except ForeignForm as problem:
+        metrics.add_metric(name="ForeignFormRefused", unit=MetricUnit.Count, value=1)
+        logger.info("form refused", extra={"reason": problem.reason})
+        return respond(review_page(link, claims, keys, None, problem.message, problem.status))
     except BadForm as problem:
         metrics.add_metric(name="FormRejected", unit=MetricUnit.Count, value=1)
-        return respond(review_page(claims, None, "", problem.message, problem.status))
+        return respond(review_page(link, claims, keys, None, problem.message, problem.status))
     if result.decided:
         metrics.add_metric(name=f"Approval{claims.decision.past_tense}", unit=MetricUnit.Count,
                            value=1)
@@ -171,6 +217,20 @@ def self_approval(error: SelfApproval) -> Response:
     return respond(problem_page(templates, "self", record=error.record))
 
 
+@app.exception_handler(NotAnApprover)
+def not_an_approver(error: NotAnApprover) -> Response:
+    metrics.add_metric(name="NotAnApproverRefused", unit=MetricUnit.Count, value=1)
+    logger.info("vote by someone not on the request refused")
+    return respond(problem_page(templates, "not-approver", record=error.record))
+
+
+@app.exception_handler(RequesterNotRecorded)
+def requester_not_recorded(_: RequesterNotRecorded) -> Response:
+    metrics.add_metric(name="SelfApprovalRefused", unit=MetricUnit.Count, value=1)
+    logger.info("approval refused: the link does not say who asked for the run")
+    return respond(problem_page(templates, "requester-not-recorded"))
+
+
 @app.exception_handler(UnknownRequest)
 def unknown_request(_: UnknownRequest) -> Response:
     metrics.add_metric(name="UnknownRequest", unit=MetricUnit.Count, value=1)
@@ -200,7 +260,7 @@ def unexpected(error: Exception) -> Response:
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST,
-                              clear_state=True)
+                              log_event=False, clear_state=True)
 @metrics.log_metrics
 @tracer.capture_lambda_handler(capture_response=False)
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:

@@ -11,18 +11,22 @@ import base64
 import hashlib
 import hmac
 import json
+import re
 from dataclasses import asdict, dataclass, fields
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
 from itsdangerous import BadData, URLSafeSerializer
+from itsdangerous.encoding import base64_decode, base64_encode
 
 SALT = "greenlight.approval-link.v1"
 LINK_VERSION = 1
 # A link is produced by us and stays well under this; anything longer is refused unread.
 MAX_LINK_LENGTH = 4096
 APPROVALS_PATH = "/approvals/"
+# One part of a signed value as itsdangerous writes it: unpadded URL-safe base64.
+SIGNED_PART = re.compile(r"[A-Za-z0-9_-]+")
 
 
 class Decision(StrEnum):
@@ -75,6 +79,9 @@ class ApprovalContext:
     revision: Revision | None = None
     trigger: str | None = None
     requester: str | None = None
+    # The approvers who count as the requester, comma-separated ("" for nobody), fixed when
+    # the request was first announced: without a table, the link is where this is kept.
+    requesters: str | None = None
 
 
 @dataclass(frozen=True)
@@ -212,6 +219,24 @@ def _claims_from(payload: Any) -> LinkClaims:
         raise LinkInvalid("link payload is malformed") from None
 
 
+def is_canonical(signed: str) -> bool:
+    """True if every part of a signed value is the one encoding itsdangerous writes for it.
+
+    Decoding base64 ignores stray characters, padding and the unused low bits of the last
+    character, so several strings carry one signature; only the canonical one is accepted.
+    """
+    parts = signed.removeprefix(".").split(".")  # a leading "." marks a compressed payload
+    for part in parts:
+        if not SIGNED_PART.fullmatch(part):
+            return False
+        try:
+            if base64_encode(base64_decode(part)).decode("ascii") != part:
+                return False
+        except BadData:
+            return False
+    return len(parts) >= 2
+
+
 def sign_link(claims: LinkClaims, keys: list[str]) -> str:
     """The opaque, URL-safe part of an approval link."""
     return str(_serializer(keys).dumps(_claims_payload(claims)))
@@ -221,6 +246,8 @@ def read_link(signed: str, keys: list[str], now: datetime) -> LinkClaims:
     """Verify a link's signature, then its expiry; raise LinkInvalid or LinkExpired."""
     if not isinstance(signed, str) or not signed or len(signed) > MAX_LINK_LENGTH:
         raise LinkInvalid("link is empty or too long")
+    if not is_canonical(signed):
+        raise LinkInvalid("link is not in its canonical encoding")
     try:
         payload = _serializer(keys).loads(signed)
     except (BadData, UnicodeError, ValueError):

@@ -23,6 +23,7 @@ from greenlight.links import (
     sign_link,
 )
 from greenlight.rendering import Templates
+from greenlight.text import one_line  # headers: no CR, LF, control or bidi characters
 
 log = logging.getLogger(__name__)
 # SMTP's line endings with the compat32 machinery email.mime builds on.
@@ -41,13 +42,6 @@ class ApprovalEmail:
     html: str
 
 
-def one_line(value: str, limit: int) -> str:
-    """Text fit for a header: no CR, LF or other control characters."""
-    flat = "".join(" " if ord(ch) < 0x20 or ord(ch) == 0x7F else ch for ch in value)
-    flat = " ".join(flat.split())
-    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
-
-
 def approval_subject(ref: ApprovalRef, reminder: bool = False) -> str:
     prefix = "Reminder: approval needed" if reminder else "Approval needed"
     return one_line(f"{prefix}: {ref.pipeline} / {ref.action}", MAX_SUBJECT)
@@ -64,6 +58,7 @@ def compose_approval_email(
     templates: Templates,
     reminder: bool = False,
     self_requested: bool = False,
+    note: str | None = None,
 ) -> ApprovalEmail:
     """One approver's mail with its two signed links, each valid until the request expires."""
     links = {}
@@ -88,6 +83,7 @@ def compose_approval_email(
         "reject_url": links["reject"],
         "reminder": reminder,
         "self_requested": self_requested,
+        "note": note,  # greenlight.announce.approval_note: how many approvals it needs
     }
     return ApprovalEmail(
         recipient=approver,

@@ -43,6 +43,25 @@ def tell_outcome(record: RequestRecord, *, table: Any, sesv2: Any, sender: str,
         return 0
 
 
+def report_unmeetable(record: RequestRecord, *, table: Any | None, sesv2: Any, sender: str,
+                      templates: Templates, now: datetime) -> int:
+    """Tell everyone on a request, once, that its rule cannot be met once the requesters are
+    left out: it would otherwise wait, silently, until it expires."""
+    if table is not None and not mark_once(table, record.request_id, "unmeetable_reported_at",
+                                           now):
+        return 0
+    headline = f"Approval cannot be completed: {record.pipeline} / {record.action}"
+    recipients = list(dict.fromkeys([*record.approvers, *record.notify]))
+    mails = [compose_notice(r, headline, "unmeetable", templates, record=record,
+                            headline=headline) for r in recipients]
+    try:
+        return send_all(sesv2, sender, mails, now)
+    except SendFailed:
+        # The approval mails went out; a missing notice must not have them sent again.
+        log.error("unmeetable-rule notices not all sent")
+        return 0
+
+
 def escalate(record: RequestRecord, *, sesv2: Any, sender: str, templates: Templates,
              now: datetime, console_link: str | None = None) -> int:
     subject = f"Approval about to expire: {record.pipeline} / {record.action}"

@@ -38,6 +38,7 @@ METRIC_BY_OUTCOME = {
     "invalid": "InvalidApprovalMessage",
     "expired": "ExpiredApprovalSkipped",
     "closed": "ClosedRequestRedelivered",
+    "not-live": "UnverifiedApprovalSkipped",
 }
 
 
@@ -52,6 +53,9 @@ def check_policy(policy: Policy) -> Policy:
     if table is None and any(rule.min_approvals > 1 for rule in policy.rules):
         raise ConfigurationError("the policy asks for more than one approval, which needs "
                                  "APPROVALS_TABLE to count votes")
+    if table is None and any(rule.separation == "required" for rule in policy.rules):
+        raise ConfigurationError("a rule has separation \"required\", which may need one more "
+                                 "approval and so APPROVALS_TABLE to count votes")
     return policy
 
 
@@ -84,7 +88,9 @@ def handler(event: SNSEvent, context: LambdaContext) -> dict[str, int]:
         metrics.add_metric(name=METRIC_BY_OUTCOME[result.outcome], unit=MetricUnit.Count, value=1)
         if result.mails:
             metrics.add_metric(name="ApprovalEmailSent", unit=MetricUnit.Count, value=result.mails)
-        log = logger.warning if result.outcome == "invalid" else logger.info
+        if result.unmeetable:
+            metrics.add_metric(name="UnmeetableApprovalReported", unit=MetricUnit.Count, value=1)
+        log = logger.warning if result.outcome in ("invalid", "not-live") else logger.info
         log("approval message handled", extra={
             "outcome": result.outcome, "detail": result.detail, "mails": result.mails,
         })

@@ -42,6 +42,14 @@ PROBLEMS = {
     "self": Problem(403, "You cannot approve your own run",
                     "This run was asked for by you, so your approval does not count. Another "
                     "approver must approve it. You may still reject it."),
+    "not-approver": Problem(403, "You are not an approver of this request",
+                            "This approval was sent to a fixed list of approvers when it was "
+                            "requested, and this link's address is not on it, so its vote "
+                            "does not count."),
+    "requester-not-recorded": Problem(403, "This link cannot approve",
+                                      "The link does not say who asked for this run, so "
+                                      "Greenlight cannot tell whether it is yours. You may "
+                                      "still reject it."),
     "unknown": Problem(409, "This approval is not known",
                        "Greenlight has no record of the approval request this link was made "
                        "for, so it cannot count a vote on it.", "info"),

@@ -8,20 +8,21 @@ first match wins; with no match the default approvers (APPROVER_EMAILS) and one 
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
 from typing import Any
 
-from greenlight.config import EMAIL
+from greenlight.config import normalise_email
 
 RULE_FIELDS = {
     "match", "approvers", "min_approvals", "reject_needs_reason", "remind_every_minutes",
-    "escalate_to", "escalate_before_minutes", "notify", "name",
+    "escalate_to", "escalate_before_minutes", "notify", "name", "separation",
 }
 MATCH_FIELDS = {"pipeline", "stage", "action"}
-REQUESTER_NOTE = re.compile(r"(?:^|[\s;,(])requester\s*[:=]\s*([^\s;,)]+)", re.IGNORECASE)
+# best-effort: a requester Greenlight recognises may not approve their run.
+# required: besides, a run whose requester it cannot tell needs one more approval.
+SEPARATIONS = ("best-effort", "required")
 
 
 class PolicyError(ValueError):
@@ -41,6 +42,7 @@ class Rule:
     escalate_before_minutes: int | None = None
     notify: tuple[str, ...] = ()
     name: str = "default"
+    separation: str = "best-effort"
 
     def matches(self, pipeline: str, stage: str, action: str) -> bool:
         return (fnmatchcase(pipeline, self.pipeline) and fnmatchcase(stage, self.stage)
@@ -57,14 +59,16 @@ class Rule:
             "escalate_to": list(self.escalate_to),
             "escalate_before_minutes": self.escalate_before_minutes,
             "notify": list(self.notify),
+            "separation": self.separation,
         }
 
 
 @dataclass(frozen=True)
 class Policy:
     rules: tuple[Rule, ...] = ()
-    # Requester identities (IAM principal ARNs, role session names, user names) to the
-    # approver address that person uses, so nobody approves their own run.
+    # Requester identities (IAM principal ARNs, ROLE/SESSION, role session names, IAM user
+    # names, commit author names), lower-cased, to the address that person approves with;
+    # greenlight.identity resolves them.
     identities: Mapping[str, str] = field(default_factory=dict)
 
     def rule_for(self, pipeline: str, stage: str, action: str,
@@ -73,34 +77,6 @@ class Policy:
             if rule.matches(pipeline, stage, action):
                 return rule
         return Rule(approvers=default_approvers)
-
-    def approver_for(self, requester: str | None, approvers: tuple[str, ...]) -> str | None:
-        """The approver address that belongs to whoever asked for the run, if known."""
-        if not requester:
-            return None
-        candidates = [requester, requester.lower()]
-        if requester.startswith("arn:"):
-            # arn:aws:sts::123456789012:assumed-role/Role/session -> also "session"
-            candidates.append(requester.rsplit("/", 1)[-1])
-        for candidate in candidates:
-            mapped = self.identities.get(candidate)
-            if mapped:
-                return mapped
-        lowered = requester.lower()
-        return lowered if lowered in approvers else None
-
-
-def requester_from(custom_data: str | None, trigger: Mapping[str, Any] | None) -> str | None:
-    """Who asked for the run: `requester: <id>` in CustomData (set through a pipeline
-    variable), else the IAM principal that started the execution by hand."""
-    if custom_data:
-        found = REQUESTER_NOTE.search(custom_data)
-        if found:
-            return found.group(1).strip()
-    if trigger and trigger.get("triggerType") == "StartPipelineExecution":
-        detail = trigger.get("triggerDetail")
-        return str(detail) if detail else None
-    return None
 
 
 def _where(index: int, key: str) -> str:
@@ -112,13 +88,24 @@ def _emails(value: Any, where: str, required: bool = False) -> tuple[str, ...]:
         return ()
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
         raise PolicyError(f"{where} must be a list of email addresses")
-    emails = tuple(dict.fromkeys(v.strip().lower() for v in value))
-    for email in emails:
-        if not EMAIL.fullmatch(email):
-            raise PolicyError(f"{where} holds {email!r}, which is not an email address")
+    emails = tuple(dict.fromkeys(_address(v, where) for v in value))
     if required and not emails:
         raise PolicyError(f"{where} must name at least one approver")
     return emails
+
+
+def _address(value: str, where: str) -> str:
+    try:
+        return normalise_email(value)
+    except ValueError as error:
+        raise PolicyError(f"{where} holds {error}") from None
+
+
+def approvals_needed(min_approvals: int, separation: str, requester_known: bool) -> int:
+    """Distinct approvals a request needs: under `separation: "required"` a run whose
+    requester is not known needs one more than the rule's minimum, so that the requester's
+    own approval, if it is among them, never completes the approval alone."""
+    return min_approvals + (1 if separation == "required" and not requester_known else 0)
 
 
 def _minutes(value: Any, where: str) -> int | None:
@@ -163,6 +150,10 @@ def _rule(index: int, raw: Any) -> Rule:
     name = raw.get("name", f"rules[{index}]")
     if not isinstance(name, str):
         raise PolicyError(f"{_where(index, 'name')} must be text")
+    separation = raw.get("separation", "best-effort")
+    if separation not in SEPARATIONS:
+        raise PolicyError(f"{_where(index, 'separation')} must be \"best-effort\" or "
+                          "\"required\"")
     return Rule(
         approvers=approvers,
         pipeline=_pattern(match.get("pipeline", "*"), _where(index, "match.pipeline")),
@@ -176,6 +167,7 @@ def _rule(index: int, raw: Any) -> Rule:
         escalate_before_minutes=escalate_before,
         notify=_emails(raw.get("notify"), _where(index, "notify")),
         name=name,
+        separation=separation,
     )
 
 
@@ -194,10 +186,17 @@ def parse_policy(text: str) -> Policy:
     if not isinstance(identities, dict) or not all(
             isinstance(k, str) and isinstance(v, str) for k, v in identities.items()):
         raise PolicyError("`identities` must map requester identities to email addresses")
+    normalised: dict[str, str] = {}
     for identity, email in identities.items():
-        if not EMAIL.fullmatch(email):
-            raise PolicyError(f"identities[{identity!r}] is not an email address")
+        name = identity.strip().lower()
+        address = _address(email, f"identities[{identity!r}]")
+        if not name:
+            raise PolicyError("`identities` has an empty name")
+        if normalised.get(name, address) != address:
+            raise PolicyError(f"identities[{identity!r}] names {address}, but another spelling "
+                              f"of it names {normalised[name]}; names compare without case")
+        normalised[name] = address
     return Policy(
         rules=tuple(_rule(i, raw) for i, raw in enumerate(rules)),
-        identities={k: v.lower() for k, v in identities.items()},
+        identities=normalised,
     )

@@ -36,13 +36,18 @@ tracer = Tracer(service="greenlight")
 @tracer.capture_lambda_handler(capture_response=False)
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, int]:
     keys = signing_keys(secrets.get(settings.signing_secret_arn, max_age=SECRET_MAX_AGE))
+    vote_keys = signing_keys(secrets.get(settings.vote_signing_secret_arn,
+                                         max_age=SECRET_MAX_AGE))
     result = sweep(table=table, codepipeline=codepipeline, sesv2=sesv2,
-                   sender=settings.sender_email, keys=keys, api_url=settings.approval_api_url,
-                   templates=templates, now=datetime.now(UTC))
+                   sender=settings.sender_email, keys=keys, vote_keys=vote_keys,
+                   api_url=settings.approval_api_url, templates=templates,
+                   now=datetime.now(UTC))
     metrics.add_metric(name="PendingRequestsChecked", unit=MetricUnit.Count, value=result.checked)
     for name, value in (("ReminderSent", result.reminded), ("EscalationSent", result.escalated),
                         ("RequestClosed", result.closed), ("DecisionCompleted", result.decided),
-                        ("FollowUpFailed", result.failed)):
+                        ("FollowUpFailed", result.failed),
+                        ("ApprovalStateUnconfirmed", result.unconfirmed),
+                        ("ForgedVoteIgnored", result.forged)):
         if value:
             metrics.add_metric(name=name, unit=MetricUnit.Count, value=value)
     logger.info("pending requests followed", extra=asdict(result))

@@ -11,14 +11,21 @@ from urllib.parse import quote
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from greenlight.announce import compose_for
+from greenlight.announce import compose_for, note_for
 from greenlight.links import ApprovalRef
 from greenlight.mail import SendFailed, send_all
 from greenlight.notices import escalate, tell_outcome
 from greenlight.pipeline import NotPending, PendingApproval, find_pending
 from greenlight.rendering import Templates
-from greenlight.store import DECIDING, PENDING, RequestRecord, mark_once, pending_requests
-from greenlight.voting import close_for, decide_request, quorum_met
+from greenlight.store import (
+    DECIDING,
+    PENDING,
+    RequestRecord,
+    mark_once,
+    pending_requests,
+    reopen_request,
+)
+from greenlight.voting import close_for, counted, decide_request, quorum_met
 
 log = logging.getLogger(__name__)
 # A request left `deciding` this long after its last vote lost its submission half-way.
@@ -33,6 +40,8 @@ class Sweep:
     reminded: int = 0
     escalated: int = 0
     failed: int = 0
+    unconfirmed: int = 0  # CodePipeline's answer was unknown: left open, nothing sent
+    forged: int = 0  # votes in the table that do not verify, ignored
 
 
 def console_link(region: str, pipeline: str) -> str:
@@ -41,8 +50,9 @@ def console_link(region: str, pipeline: str) -> str:
 
 
 def sweep(*, table: Any, codepipeline: Any, sesv2: Any, sender: str, keys: list[str],
-          api_url: str, templates: Templates, now: datetime) -> Sweep:
-    """Follow every pending request once; one request's failure does not stop the rest."""
+          vote_keys: list[str], api_url: str, templates: Templates, now: datetime) -> Sweep:
+    """Follow every pending request once; one request's failure does not stop the rest.
+    Only votes that verify under `vote_keys` count towards a decision."""
     result = Sweep()
 
     def tell(record: RequestRecord) -> None:
@@ -53,8 +63,8 @@ def sweep(*, table: Any, codepipeline: Any, sesv2: Any, sender: str, keys: list[
         result.checked += 1
         try:
             follow(record, result, table=table, codepipeline=codepipeline, sesv2=sesv2,
-                   sender=sender, keys=keys, api_url=api_url, templates=templates, now=now,
-                   tell=tell)
+                   sender=sender, keys=keys, vote_keys=vote_keys, api_url=api_url,
+                   templates=templates, now=now, tell=tell)
         except (ClientError, BotoCoreError, SendFailed) as error:
             result.failed += 1
             log.error("request follow-up failed", extra={"error_type": type(error).__name__})
@@ -62,18 +72,28 @@ def sweep(*, table: Any, codepipeline: Any, sesv2: Any, sender: str, keys: list[
 
 
 def follow(record: RequestRecord, result: Sweep, *, table: Any, codepipeline: Any,
-           sesv2: Any, sender: str, keys: list[str], api_url: str, templates: Templates,
-           now: datetime, tell: Any) -> None:
+           sesv2: Any, sender: str, keys: list[str], vote_keys: list[str], api_url: str,
+           templates: Templates, now: datetime, tell: Any) -> None:
+    record = counted(record, vote_keys)
+    result.forged += len(record.forged)
     ref = ApprovalRef(record.pipeline, record.stage, record.action, record.request_id)
     try:
-        pending = find_pending(codepipeline, ref)
+        pending = find_pending(codepipeline, ref, record.context.execution_id)
     except NotPending as error:
-        close_for(table, record, error, now, tell)
+        if error.outcome.reason == "unknown":
+            result.unconfirmed += 1  # close_for leaves it open; so does the sweep
+            return
+        close_for(table, record, error, now, tell, vote_keys)
         result.closed += 1
         return
 
     if _decision_owed(record, now):
-        _complete(record, ref, pending, table, codepipeline, now, tell, result)
+        _complete(record, ref, pending, table, codepipeline, now, tell, result, vote_keys)
+        return
+    if record.status == DECIDING and _stuck(record, now) and not quorum_met(record):
+        # Moved to `deciding` without genuine votes to decide on (written into the table by
+        # someone else): back to pending, so approvers can vote.
+        reopen_request(table, record.request_id)
         return
     if record.status != PENDING:
         return
@@ -81,13 +101,14 @@ def follow(record: RequestRecord, result: Sweep, *, table: Any, codepipeline: An
     every = record.remind_every_minutes
     if every:
         last = record.last_reminded_at or record.sent_at
-        waiting = tuple(a for a in record.waiting_on() if a != record.requester_approver)
+        waiting = record.waiting_on()  # the requesters are not waited on
         if (waiting and now - last >= timedelta(minutes=every)
                 and mark_once(table, record.request_id, "last_reminded_at", now,
                               not_since=now - timedelta(minutes=every))):
             mails = compose_for(ref, record.expires_at, record.context,
-                                record.requester_approver, waiting, keys=keys,
-                                api_url=api_url, templates=templates, reminder=True)
+                                record.requesters, waiting, keys=keys,
+                                api_url=api_url, templates=templates, reminder=True,
+                                note=note_for(record))
             result.reminded += send_all(sesv2, sender, mails, now)
 
     before = record.escalate_before_minutes
@@ -99,20 +120,27 @@ def follow(record: RequestRecord, result: Sweep, *, table: Any, codepipeline: An
                                                                record.pipeline))
 
 
+def _stuck(record: RequestRecord, now: datetime) -> bool:
+    last_vote = max((v.at for v in record.votes.values()), default=record.sent_at)
+    return now - last_vote >= STUCK_DECISION
+
+
 def _decision_owed(record: RequestRecord, now: datetime) -> bool:
+    """Whether the record's votes (genuine ones only) make a decision nobody submitted."""
     if not quorum_met(record):
         return False
     if record.status == PENDING:
         return True
-    last_vote = max((v.at for v in record.votes.values()), default=record.sent_at)
-    return record.status == DECIDING and now - last_vote >= STUCK_DECISION
+    return record.status == DECIDING and _stuck(record, now)
 
 
 def _complete(record: RequestRecord, ref: ApprovalRef, pending: PendingApproval, table: Any,
-              codepipeline: Any, now: datetime, tell: Any, result: Sweep) -> None:
+              codepipeline: Any, now: datetime, tell: Any, result: Sweep,
+              vote_keys: list[str]) -> None:
     try:
         made = decide_request(record, ref, codepipeline, table, now, tell,
-                              begin=record.status == PENDING, pending=pending)
+                              begin=record.status == PENDING, pending=pending,
+                              vote_keys=vote_keys)
     except NotPending:
         result.closed += 1
         return

@@ -11,6 +11,8 @@ from pathlib import Path
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup
 
+from greenlight.text import clean, one_line, quoted
+
 # The handlers' CodeUri is functions/; templates/ sits beside the package there.
 TEMPLATES_DIR = Path(__file__).parent.parent / "templates"
 STYLESHEET = "pages/style.css"
@@ -27,6 +29,19 @@ def soft_breaks(value: object) -> Markup:
                                  for part in str(value).split(":"))
 
 
+def shown(value: object) -> object:
+    """Every `{{ ... }}` of a page or HTML mail: text without bidi or invisible characters."""
+    if isinstance(value, Markup):
+        # Already escaped; dropping characters cannot make a `<` or `"` appear.
+        return Markup(clean(value))  # noqa: S704  # nosec B704
+    return clean(value) if isinstance(value, str) else value
+
+
+def flattened(value: object) -> object:
+    """Every `{{ ... }}` of a plain-text mail: one line, so that no value starts a line."""
+    return one_line(value) if isinstance(value, str) else value
+
+
 class Templates:
     """The loaded template environment and the page stylesheet's CSP hash."""
 
@@ -39,9 +54,14 @@ class Templates:
             trim_blocks=True,
             lstrip_blocks=True,
             keep_trailing_newline=True,
+            finalize=shown,
         )
         self.environment.filters["utc"] = utc
         self.environment.filters["soft_breaks"] = soft_breaks
+        self.environment.filters["one_line"] = one_line
+        self.environment.filters["quoted"] = quoted
+        # The plain-text parts: no value there can break a line, however it was interpolated.
+        self.text_environment = self.environment.overlay(finalize=flattened)
 
     @cached_property
     def stylesheet(self) -> str:
@@ -69,7 +89,8 @@ class Templates:
         }
 
     def render(self, name: str, **context: object) -> str:
-        return self.environment.get_template(name).render(**context)
+        environment = self.text_environment if name.endswith(".txt.j2") else self.environment
+        return environment.get_template(name).render(**context)
 
     def page(self, name: str, **context: object) -> str:
         return self.render(name, stylesheet=self.stylesheet, **context)

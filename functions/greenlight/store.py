@@ -8,13 +8,14 @@ voters cannot send a mail twice, lose a vote or decide twice.
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
 from botocore.exceptions import ClientError
 
+from greenlight.ballots import vote_is_genuine
 from greenlight.links import ApprovalContext, Revision
 
 PENDING = "pending"
@@ -36,6 +37,14 @@ class Vote:
     at: datetime
     source_ip: str | None = None
     user_agent: str | None = None
+    mac: str | None = None  # greenlight.ballots: who may have written this vote
+    # A rejection that arrived while a decision was being submitted: kept for the audit;
+    # it decides only if that submission does not go through.
+    late: bool = False
+
+    def is_genuine(self, request_id: str, keys: list[str]) -> bool:
+        return vote_is_genuine(keys, self.mac, request_id, self.approver, self.decision,
+                               self.at, self.comment)
 
 
 @dataclass(frozen=True)
@@ -58,8 +67,15 @@ class RequestRecord:
     escalate_before_minutes: int | None = None
     notify: tuple[str, ...] = ()
     rule: str = "default"
-    requester: str | None = None
-    requester_approver: str | None = None
+    requester: str | None = None  # who asked for the run, as the mail showed it
+    # The approvers who count as the requester (none of them may approve), whether the
+    # requester is known, and whether CustomData named several; fixed at the first delivery.
+    requesters: tuple[str, ...] = ()
+    requester_known: bool = False
+    requester_conflict: bool = False
+    separation: str = "best-effort"
+    # One for an unknown requester under separation "required" (policy.approvals_needed).
+    extra_approvals: int = 0
     votes: dict[str, Vote] = field(default_factory=dict)
     mailed: frozenset[str] = frozenset()
     decided_at: datetime | None = None
@@ -68,18 +84,47 @@ class RequestRecord:
     last_reminded_at: datetime | None = None
     escalated_at: datetime | None = None
     outcome_mailed_at: datetime | None = None
+    # Approvers whose vote in the table does not verify; set by `verified`.
+    forged: tuple[str, ...] = ()
+
+    def verified(self, keys: list[str]) -> RequestRecord:
+        """This record with only the votes a vote key signed; the others are named in
+        `forged` and count nowhere (no tally, no quorum, no decision)."""
+        genuine = {a: v for a, v in self.votes.items() if v.is_genuine(self.request_id, keys)}
+        forged = tuple(sorted(set(self.votes) - set(genuine)))
+        return replace(self, votes=genuine, forged=tuple(sorted({*self.forged, *forged})))
+
+    @property
+    def approvals_needed(self) -> int:
+        return self.min_approvals + self.extra_approvals
+
+    def counts(self, vote: Vote) -> bool:
+        """A vote counts only if its approver is on the request, and an approval only if
+        its approver is not the requester (the table's conditions refuse the others)."""
+        return vote.approver in self.approvers and not (
+            vote.decision == "approve" and vote.approver in self.requesters)
 
     @property
     def approvals(self) -> list[Vote]:
-        return sorted((v for v in self.votes.values() if v.decision == "approve"),
-                      key=lambda v: v.at)
+        return sorted((v for v in self.votes.values()
+                       if v.decision == "approve" and self.counts(v)), key=lambda v: v.at)
 
     @property
     def rejection(self) -> Vote | None:
-        return next((v for v in self.votes.values() if v.decision == "reject"), None)
+        return next((v for v in sorted(self.votes.values(), key=lambda v: v.at)
+                     if v.decision == "reject" and self.counts(v)), None)
+
+    @property
+    def eligible(self) -> tuple[str, ...]:
+        """The approvers whose approval can count."""
+        return tuple(a for a in self.approvers if a not in self.requesters)
+
+    @property
+    def meetable(self) -> bool:
+        return len(self.eligible) >= self.approvals_needed
 
     def waiting_on(self) -> tuple[str, ...]:
-        return tuple(a for a in self.approvers if a not in self.votes)
+        return tuple(a for a in self.eligible if a not in self.votes)
 
 
 class AlreadyVoted(Exception):
@@ -94,8 +139,16 @@ class RequestClosed(Exception):
         self.record = record
 
 
-class SelfApproval(Exception):
+class NotAnApprover(Exception):
+    """The vote's approver is not among the approvers stored with the request."""
+
     def __init__(self, record: RequestRecord) -> None:
+        super().__init__("not an approver of this request")
+        self.record = record
+
+
+class SelfApproval(Exception):
+    def __init__(self, record: RequestRecord | None) -> None:
         super().__init__("an approver may not approve a run they asked for")
         self.record = record
 
@@ -122,13 +175,25 @@ def _number(value: Any) -> int | None:
     return int(value) if isinstance(value, (int, Decimal)) else None
 
 
+def _text_or_none(value: Any) -> str | None:
+    return value if isinstance(value, str) else None
+
+
+def _vote(approver: str, value: Any) -> Vote:
+    """A vote as stored; one that is malformed still loads, and fails verification."""
+    v = value if isinstance(value, dict) else {}
+    try:
+        at = _time(v.get("at"))
+    except ValueError:
+        at = None
+    return Vote(approver, str(v.get("decision", "")), str(v.get("comment", "")),
+                at or datetime.min.replace(tzinfo=UTC), _text_or_none(v.get("source_ip")),
+                _text_or_none(v.get("user_agent")), _text_or_none(v.get("mac")),
+                v.get("late") is True)
+
+
 def record_from_item(item: dict[str, Any]) -> RequestRecord:
-    votes = {
-        approver: Vote(approver, v["decision"], v.get("comment", ""),
-                       _time(v["at"]) or datetime.min.replace(tzinfo=UTC),
-                       v.get("source_ip"), v.get("user_agent"))
-        for approver, v in (item.get("votes") or {}).items()
-    }
+    votes = {approver: _vote(approver, v) for approver, v in (item.get("votes") or {}).items()}
     mails = item.get("mails") or {}
     return RequestRecord(
         request_id=item["request_id"],
@@ -148,7 +213,13 @@ def record_from_item(item: dict[str, Any]) -> RequestRecord:
         notify=tuple(item.get("notify") or []),
         rule=item.get("rule", "default"),
         requester=item.get("requester"),
-        requester_approver=item.get("requester_approver"),
+        # Records from before `requesters` kept one `requester_approver`.
+        requesters=tuple(item.get("requesters") or filter(None, [item.get("requester_approver")])),
+        requester_known=bool(item.get("requester_known", False)),
+        requester_conflict=bool(item.get("requester_conflict", False)),
+        separation=str(item.get("separation", "best-effort")),
+        extra_approvals=max(0, (_number(item.get("approvals_needed")) or 0)
+                            - (_number(item.get("min_approvals")) or 1)),
         votes=votes,
         mailed=frozenset(k for k, v in mails.items() if v.get("state") == "sent"),
         decided_at=_time(item.get("decided_at")),
@@ -176,9 +247,11 @@ def _update_if(table: Any, **request: Any) -> dict[str, Any] | None:
 
 def open_request(table: Any, *, request_id: str, pipeline: str, stage: str, action: str,
                  expires_at: datetime, context: ApprovalContext, rule: dict[str, Any],
-                 requester: str | None, requester_approver: str | None,
+                 requester: str | None, requesters: tuple[str, ...], requester_known: bool,
+                 requester_conflict: bool, approvals_needed: int,
                  now: datetime) -> RequestRecord:
-    """Create the request record, or return the one an earlier delivery created."""
+    """Create the request record, or return the one an earlier delivery created: its
+    approvers, requesters and rule stay as first recorded, whatever the policy says now."""
     item: dict[str, Any] = {
         "request_id": request_id,
         "pipeline": pipeline,
@@ -194,10 +267,10 @@ def open_request(table: Any, *, request_id: str, pipeline: str, stage: str, acti
         "mails": {},
         **{k: v for k, v in rule.items() if v is not None and v != []},
     }
+    item.update(requesters=list(requesters), requester_known=requester_known,
+                requester_conflict=requester_conflict, approvals_needed=approvals_needed)
     if requester:
         item["requester"] = requester
-    if requester_approver:
-        item["requester_approver"] = requester_approver
     try:
         table.put_item(Item=item, ConditionExpression="attribute_not_exists(request_id)")
         return record_from_item(item)
@@ -244,40 +317,80 @@ def settle_mail(table: Any, request_id: str, recipient: str, sent: bool, now: da
             ExpressionAttributeNames={"#r": recipient})
 
 
+def _vote_item(vote: Vote, late: bool = False) -> dict[str, Any]:
+    item: dict[str, Any] = {k: v for k, v in {
+        "decision": vote.decision, "comment": vote.comment, "at": _iso(vote.at),
+        "source_ip": vote.source_ip, "user_agent": vote.user_agent, "mac": vote.mac,
+    }.items() if v is not None}
+    if late:
+        item["late"] = True
+    return item
+
+
+# Who may vote, checked by the write itself: an approver stored with the request who has not
+# voted yet; for an approval, also not one of its requesters (`requester_approver` is the
+# one requester of records written before `requesters`).
+MAY_VOTE = "attribute_not_exists(votes.#a) AND contains(approvers, :me)"
+MAY_APPROVE = (" AND NOT contains(requesters, :me)"
+               " AND (attribute_not_exists(requester_approver) OR requester_approver <> :me)")
+
+
+def _refusal(table: Any, request_id: str, vote: Vote, status: str) -> Exception:
+    """Why a vote's conditional write failed, read back from the record."""
+    record = get_request(table, request_id)
+    if record is None or record.status != status:
+        return RequestClosed(record)
+    if vote.approver in record.votes:
+        return AlreadyVoted(record)
+    if vote.approver not in record.approvers:
+        return NotAnApprover(record)
+    return SelfApproval(record)
+
+
 def cast_vote(table: Any, request_id: str, vote: Vote, *, decides: bool) -> RequestRecord:
     """Record one approver's vote while the request is pending; one vote per approver.
 
     With `decides`, the same write moves the request to `deciding`, so exactly one caller
-    goes on to submit the decision. Raises AlreadyVoted, RequestClosed or SelfApproval.
+    goes on to submit the decision. Raises AlreadyVoted, RequestClosed, NotAnApprover or
+    SelfApproval.
     """
     names = {"#a": vote.approver, "#status": "status"}
-    values: dict[str, Any] = {
-        ":vote": {k: v for k, v in {
-            "decision": vote.decision, "comment": vote.comment, "at": _iso(vote.at),
-            "source_ip": vote.source_ip, "user_agent": vote.user_agent,
-        }.items() if v is not None},
-        ":pending": PENDING,
-    }
+    values: dict[str, Any] = {":vote": _vote_item(vote), ":pending": PENDING,
+                              ":me": vote.approver}
     update = "SET votes.#a = :vote"
     if decides:
         update += ", #status = :deciding"
         values[":deciding"] = DECIDING
-    condition = "#status = :pending AND attribute_not_exists(votes.#a)"
+    condition = "#status = :pending AND " + MAY_VOTE
     if vote.decision == "approve":
-        condition += " AND (attribute_not_exists(requester_approver) OR requester_approver <> :me)"
-        values[":me"] = vote.approver
+        condition += MAY_APPROVE
     item = _update_if(
         table, Key={"request_id": request_id}, UpdateExpression=update,
         ConditionExpression=condition, ExpressionAttributeNames=names,
         ExpressionAttributeValues=values, ReturnValues="ALL_NEW")
     if item is not None:
         return record_from_item(item)
-    record = get_request(table, request_id)
-    if record is None or record.status != PENDING:
-        raise RequestClosed(record)
-    if vote.approver in record.votes:
-        raise AlreadyVoted(record)
-    raise SelfApproval(record)
+    raise _refusal(table, request_id, vote, PENDING)
+
+
+def record_late_rejection(table: Any, request_id: str, vote: Vote) -> RequestRecord:
+    """Keep a rejection that arrived while a decision is being submitted (`deciding`).
+
+    It is stored as a late vote: the decision in flight stands if CodePipeline takes it;
+    if that submission fails and the request returns to pending, the rejection decides.
+    Raises as cast_vote does.
+    """
+    assert vote.decision == "reject"
+    item = _update_if(
+        table, Key={"request_id": request_id}, UpdateExpression="SET votes.#a = :vote",
+        ConditionExpression="#status = :deciding AND " + MAY_VOTE,
+        ExpressionAttributeNames={"#a": vote.approver, "#status": "status"},
+        ExpressionAttributeValues={":vote": _vote_item(vote, late=True),
+                                   ":deciding": DECIDING, ":me": vote.approver},
+        ReturnValues="ALL_NEW")
+    if item is not None:
+        return record_from_item(item)
+    raise _refusal(table, request_id, vote, DECIDING)
 
 
 def begin_decision(table: Any, request_id: str) -> bool:

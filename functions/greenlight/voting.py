@@ -2,6 +2,8 @@
 the decision to CodePipeline, exactly once.
 
 Without a table (APPROVALS_TABLE unset) there is no vote to keep: one approval decides.
+Only votes whose MAC verifies under a vote key count (greenlight.ballots): a vote written
+into the table by anyone else is ignored everywhere a decision is made.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from greenlight.ballots import sign_vote
 from greenlight.links import ApprovalRef, Decision, LinkClaims
 from greenlight.pipeline import (
     NotPending,
@@ -23,8 +26,10 @@ from greenlight.pipeline import (
 from greenlight.review import check_comment
 from greenlight.store import (
     CLOSED,
+    DECIDING,
     PENDING,
     AlreadyVoted,
+    NotAnApprover,
     RequestClosed,
     RequestRecord,
     SelfApproval,
@@ -33,6 +38,7 @@ from greenlight.store import (
     cast_vote,
     close_request,
     get_request,
+    record_late_rejection,
     reopen_request,
 )
 
@@ -45,6 +51,22 @@ class UnknownRequest(Exception):
     """The link is genuine but no request record exists for it."""
 
 
+class RequesterNotRecorded(Exception):
+    """Without a table, a link that does not say who counts as the requester (made before
+    links carried it) cannot approve: nothing else could tell whether it is theirs."""
+
+
+def check_link_approval(claims: LinkClaims) -> None:
+    """Without a table, the link's signed `requesters` say who may not approve."""
+    if claims.decision is not Decision.APPROVE:
+        return
+    listed = claims.context.requesters
+    if listed is None:
+        raise RequesterNotRecorded
+    if claims.approver in listed.split(","):
+        raise SelfApproval(None)
+
+
 @dataclass(frozen=True)
 class VoteResult:
     record: RequestRecord | None
@@ -52,8 +74,17 @@ class VoteResult:
     summary: str | None = None
 
 
+def counted(record: RequestRecord, vote_keys: list[str]) -> RequestRecord:
+    """The record with only its genuine votes; every other vote is logged and ignored."""
+    verified = record.verified(vote_keys)
+    for approver in set(verified.forged) - set(record.forged):
+        log.warning("forged vote ignored", extra={"request_id": record.request_id,
+                                                   "approver": approver})
+    return verified
+
+
 def quorum_met(record: RequestRecord) -> bool:
-    return record.rejection is not None or len(record.approvals) >= record.min_approvals
+    return record.rejection is not None or len(record.approvals) >= record.approvals_needed
 
 
 def summary_for(record: RequestRecord) -> tuple[Decision, str]:
@@ -72,7 +103,7 @@ def summary_for(record: RequestRecord) -> tuple[Decision, str]:
 
 
 def submit(codepipeline: Any, ref: Any, decision: Decision, pending: Any,
-           summary: str) -> None:
+           summary: str, execution_id: str | None = None) -> None:
     """PutApprovalResult, where "already completed" with our own summary counts as done: the
     first attempt went through but its answer was lost, and botocore's retry found it done."""
     try:
@@ -81,7 +112,7 @@ def submit(codepipeline: Any, ref: Any, decision: Decision, pending: Any,
         if error.outcome.reason != "finished":
             raise
         try:
-            find_pending(codepipeline, ref)
+            find_pending(codepipeline, ref, execution_id)
         except NotPending as now:
             if now.outcome.summary == summary:
                 return
@@ -90,65 +121,82 @@ def submit(codepipeline: Any, ref: Any, decision: Decision, pending: Any,
 
 
 def close_for(table: Any, record: RequestRecord | None, error: NotPending, now: datetime,
-              tell: Tell) -> RequestRecord | None:
-    """CodePipeline has moved on: close the record to match, and tell everyone once."""
+              tell: Tell, vote_keys: list[str]) -> RequestRecord | None:
+    """CodePipeline has moved on: close the record to match, and tell everyone once.
+
+    An `unknown` outcome is not an answer: the request stays open, nobody is told."""
     if table is None or record is None:
+        return record
+    if error.outcome.reason == "unknown":
+        log.warning("approval state unknown; request left open",
+                    extra={"request_id": record.request_id, "status": error.outcome.status})
         return record
     status = STATUS_BY_OUTCOME.get(error.outcome.reason, "superseded")
     closed = close_request(table, record.request_id, status, now,
                            summary=error.outcome.summary, reason=error.outcome.reason)
     if closed is not None:
+        closed = counted(closed, vote_keys)
         tell(closed)
         return closed
-    return get_request(table, record.request_id)
+    current = get_request(table, record.request_id)
+    return counted(current, vote_keys) if current else None
 
 
-def open_request_for(claims: LinkClaims, table: Any | None) -> RequestRecord | None:
+def open_request_for(claims: LinkClaims, table: Any | None,
+                     vote_keys: list[str]) -> RequestRecord | None:
     """The request a link belongs to; raise if it is closed, voted on, or refused."""
     if table is None:
+        check_link_approval(claims)
         return None
-    record = get_request(table, claims.token_digest)
-    if record is None:
+    found = get_request(table, claims.token_digest)
+    if found is None:
         raise UnknownRequest
+    record = counted(found, vote_keys)
     if record.status in CLOSED:
         raise RequestClosed(record)
     if claims.approver in record.votes:
         raise AlreadyVoted(record)
-    if claims.decision is Decision.APPROVE and claims.approver == record.requester_approver:
+    if claims.approver not in record.approvers:
+        raise NotAnApprover(record)
+    if claims.decision is Decision.APPROVE and claims.approver in record.requesters:
         raise SelfApproval(record)
     return record
 
 
+def _execution_of(claims: LinkClaims, record: RequestRecord | None) -> str | None:
+    return (record.context.execution_id if record else None) or claims.context.execution_id
+
+
 def review(claims: LinkClaims, *, codepipeline: Any, table: Any | None, now: datetime,
-           tell: Tell) -> RequestRecord | None:
+           tell: Tell, vote_keys: list[str]) -> RequestRecord | None:
     """A GET: may this link's approver still vote? Reads only; never votes or decides."""
-    record = open_request_for(claims, table)
+    record = open_request_for(claims, table, vote_keys)
     try:
-        find_pending(codepipeline, claims.ref)
+        find_pending(codepipeline, claims.ref, _execution_of(claims, record))
     except NotPending as error:
-        close_for(table, record, error, now, tell)
+        close_for(table, record, error, now, tell, vote_keys)
         raise
     return record
 
 
 def vote(claims: LinkClaims, comment: str, *, codepipeline: Any, table: Any | None,
-         now: datetime, tell: Tell, source_ip: str | None = None,
+         now: datetime, tell: Tell, vote_keys: list[str], source_ip: str | None = None,
          user_agent: str | None = None) -> VoteResult:
     """A POST: record the vote and, if it completes the policy, submit the decision."""
     try:
-        record = open_request_for(claims, table)
+        record = open_request_for(claims, table, vote_keys)
     except AlreadyVoted as voted:
         # A voter whose earlier submission failed half-way may complete it now.
         if voted.record.status == PENDING and quorum_met(voted.record):
             return decide_request(voted.record, claims.ref, codepipeline, table, now, tell,
-                                  begin=True)
+                                  begin=True, vote_keys=vote_keys)
         raise
     check_comment(claims.decision, comment,
                   needs_reason=record.reject_needs_reason if record else True)
     try:
-        pending = find_pending(codepipeline, claims.ref)
+        pending = find_pending(codepipeline, claims.ref, _execution_of(claims, record))
     except NotPending as error:
-        close_for(table, record, error, now, tell)
+        close_for(table, record, error, now, tell, vote_keys)
         raise
     if table is None:
         summary = decision_summary(claims.decision, [claims.approver], comment)
@@ -156,32 +204,64 @@ def vote(claims: LinkClaims, comment: str, *, codepipeline: Any, table: Any | No
         return VoteResult(None, True, summary)
 
     assert record is not None
-    decides = claims.decision is Decision.REJECT or record.min_approvals <= 1
-    ballot = Vote(claims.approver, claims.decision.value, comment, now, source_ip, user_agent)
-    record = cast_vote(table, record.request_id, ballot, decides=decides)
+    decides = claims.decision is Decision.REJECT or record.approvals_needed <= 1
+    mac = sign_vote(vote_keys, record.request_id, claims.approver, claims.decision.value, now,
+                    comment)
+    ballot = Vote(claims.approver, claims.decision.value, comment, now, source_ip, user_agent,
+                  mac)
+    try:
+        stored, late = _cast(table, record.request_id, ballot, decides)
+        record = counted(stored, vote_keys)
+        if late:
+            return VoteResult(record, False)
+    except (AlreadyVoted, RequestClosed, SelfApproval, NotAnApprover) as refused:
+        if refused.record is not None:  # the page shows the tally: genuine votes only
+            refused.record = counted(refused.record, vote_keys)
+        raise
     if decides:
         return decide_request(record, claims.ref, codepipeline, table, now, tell,
-                              begin=False, pending=pending)
+                              begin=False, pending=pending, vote_keys=vote_keys)
     if quorum_met(record):
         return decide_request(record, claims.ref, codepipeline, table, now, tell,
-                              begin=True, pending=pending)
+                              begin=True, pending=pending, vote_keys=vote_keys)
     return VoteResult(record, False)
 
 
+def _cast(table: Any, request_id: str, ballot: Vote,
+          decides: bool) -> tuple[RequestRecord, bool]:
+    """cast_vote, and whether the vote came late: a rejection that finds a decision being
+    submitted is kept as a late vote and decides nothing now (store.record_late_rejection)."""
+    try:
+        return cast_vote(table, request_id, ballot, decides=decides), False
+    except RequestClosed as closed:
+        if (ballot.decision != "reject" or closed.record is None
+                or closed.record.status != DECIDING):
+            raise
+    log.info("rejection recorded while a decision is submitted",
+             extra={"request_id": request_id})
+    return record_late_rejection(table, request_id, ballot), True
+
+
 def decide_request(record: RequestRecord, ref: ApprovalRef, codepipeline: Any, table: Any,
-                   now: datetime, tell: Tell, *, begin: bool,
+                   now: datetime, tell: Tell, *, begin: bool, vote_keys: list[str],
                    pending: PendingApproval | None = None) -> VoteResult:
-    """Submit the decision a record's votes make, once: with `begin`, only if this caller
-    wins the move from pending to deciding. Used by a vote and by the scheduled sweep."""
+    """Submit the decision a record's genuine votes make, once: with `begin`, only if this
+    caller wins the move from pending to deciding. Used by a vote and by the scheduled sweep.
+    Votes that do not verify never count: without a quorum of genuine ones, nothing is sent."""
+    record = counted(record, vote_keys)
+    if not quorum_met(record):
+        return VoteResult(record, False)
     if begin and not begin_decision(table, record.request_id):
         # Another vote is submitting the decision at this moment.
-        return VoteResult(get_request(table, record.request_id) or record, False)
+        current = get_request(table, record.request_id)
+        return VoteResult(counted(current, vote_keys) if current else record, False)
     decision, summary = summary_for(record)
+    execution_id = record.context.execution_id
     try:
-        pending = pending or find_pending(codepipeline, ref)
-        submit(codepipeline, ref, decision, pending, summary)
+        pending = pending or find_pending(codepipeline, ref, execution_id)
+        submit(codepipeline, ref, decision, pending, summary, execution_id)
     except NotPending as error:
-        close_for(table, record, error, now, tell)
+        close_for(table, record, error, now, tell, vote_keys)
         raise
     except Exception:
         reopen_request(table, record.request_id)
@@ -192,6 +272,7 @@ def decide_request(record: RequestRecord, ref: ApprovalRef, codepipeline: Any, t
         closed = close_request(table, record.request_id, decision.past_tense.lower(), now,
                                summary=summary)
         if closed is not None:
+            closed = counted(closed, vote_keys)
             tell(closed)
     except Exception:
         log.exception("decision made but the request was not closed")

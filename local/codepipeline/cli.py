@@ -18,6 +18,7 @@ from typing import Any, TextIO
 from urllib.parse import urlsplit
 
 import boto3
+import jmespath
 from botocore.exceptions import BotoCoreError, ClientError
 
 from local.codepipeline.engine import Engine
@@ -97,8 +98,30 @@ def _iso(value: Any) -> Any:
     raise TypeError(f"{type(value).__name__} is not JSON serializable")
 
 
-def _write_json(out: TextIO, response: Mapping[str, Any]) -> None:
-    body = {key: value for key, value in response.items() if key != "ResponseMetadata"}
+def _text_rows(value: Any) -> list[str]:
+    """The AWS CLI's `--output text` of a query result: scalars as they are, a list of
+    scalars on one tab-separated line, a list of lists one line each; `None` for null."""
+    if isinstance(value, list):
+        if value and all(isinstance(item, list) for item in value):
+            return [row for item in value for row in _text_rows(item)]
+        return ["\t".join("None" if item is None else
+                          item if isinstance(item, str) else json.dumps(item, default=_iso)
+                          for item in value)]
+    if isinstance(value, dict):
+        return ["\t".join(str(item) for item in value.values())]
+    return ["None" if value is None else str(value)]
+
+
+def _emit(args: argparse.Namespace, out: TextIO, response: Mapping[str, Any]) -> None:
+    """Write a response as the AWS CLI does: `--query` (JMESPath) first, then `--output`."""
+    body: Any = {key: value for key, value in response.items() if key != "ResponseMetadata"}
+    query = getattr(args, "query", None)
+    if query:
+        body = jmespath.search(query, json.loads(json.dumps(body, default=_iso)))
+    if getattr(args, "output", "json") == "text":
+        if body is not None or query:
+            out.writelines(row + "\n" for row in _text_rows(body))
+        return
     out.write(json.dumps(body, indent=4, default=_iso, ensure_ascii=False) + "\n")
 
 
@@ -147,12 +170,12 @@ def call_local(endpoint_url: str, operation: str, params: Mapping[str, Any]) -> 
 
 
 def _update_pipeline(args: argparse.Namespace, out: TextIO) -> int:
-    _write_json(out, _client(args).update_pipeline(**read_input_json(args.cli_input_json)))
+    _emit(args, out, _client(args).update_pipeline(**read_input_json(args.cli_input_json)))
     return 0
 
 
 def _create_pipeline(args: argparse.Namespace, out: TextIO) -> int:
-    _write_json(out, _client(args).create_pipeline(**read_input_json(args.cli_input_json)))
+    _emit(args, out, _client(args).create_pipeline(**read_input_json(args.cli_input_json)))
     return 0
 
 
@@ -160,7 +183,7 @@ def _start_pipeline_execution(args: argparse.Namespace, out: TextIO) -> int:
     params: dict[str, Any] = {"name": args.name}
     if args.client_request_token:
         params["clientRequestToken"] = args.client_request_token
-    _write_json(out, _client(args).start_pipeline_execution(**params))
+    _emit(args, out, _client(args).start_pipeline_execution(**params))
     return 0
 
 
@@ -172,7 +195,7 @@ def _stop_pipeline_execution(args: argparse.Namespace, out: TextIO) -> int:
     }
     if args.reason:
         params["reason"] = args.reason
-    _write_json(out, _client(args).stop_pipeline_execution(**params))
+    _emit(args, out, _client(args).stop_pipeline_execution(**params))
     return 0
 
 
@@ -180,14 +203,14 @@ def _get_pipeline(args: argparse.Namespace, out: TextIO) -> int:
     params: dict[str, Any] = {"name": args.name}
     if args.pipeline_version:
         params["version"] = args.pipeline_version
-    _write_json(out, _client(args).get_pipeline(**params))
+    _emit(args, out, _client(args).get_pipeline(**params))
     return 0
 
 
 def _get_pipeline_state(args: argparse.Namespace, out: TextIO) -> int:
     state = _client(args).get_pipeline_state(name=args.name)
-    if args.output == "json":
-        _write_json(out, state)
+    if args.output == "json" or args.query:
+        _emit(args, out, state)
     elif args.one_line:
         out.write(format_state_line(state) + "\n")
     else:
@@ -199,7 +222,7 @@ def _get_pipeline_execution(args: argparse.Namespace, out: TextIO) -> int:
     response = _client(args).get_pipeline_execution(
         pipelineName=args.pipeline_name, pipelineExecutionId=args.pipeline_execution_id
     )
-    _write_json(out, response)
+    _emit(args, out, response)
     return 0
 
 
@@ -210,12 +233,12 @@ def _list_pipeline_executions(args: argparse.Namespace, out: TextIO) -> int:
         "pipelineExecutionSummaries",
         pipelineName=args.pipeline_name,
     )
-    _write_json(out, response)
+    _emit(args, out, response)
     return 0
 
 
 def _list_pipelines(args: argparse.Namespace, out: TextIO) -> int:
-    _write_json(out, _all_pages(_client(args), "list_pipelines", "pipelines"))
+    _emit(args, out, _all_pages(_client(args), "list_pipelines", "pipelines"))
     return 0
 
 
@@ -227,7 +250,7 @@ def _put_approval_result(args: argparse.Namespace, out: TextIO) -> int:
         result=args.result,
         token=args.token,
     )
-    _write_json(out, response)
+    _emit(args, out, response)
     return 0
 
 
@@ -238,7 +261,7 @@ def _list_action_executions(args: argparse.Namespace, out: TextIO) -> int:
     response = _all_pages(
         _client(args), "list_action_executions", "actionExecutionDetails", **params
     )
-    _write_json(out, response)
+    _emit(args, out, response)
     return 0
 
 
@@ -252,7 +275,7 @@ def _push(args: argparse.Namespace, out: TextIO) -> int:
     ):
         if value is not None:
             params[key] = value
-    _write_json(out, call_local(args.endpoint_url, "Push", params))
+    _emit(args, out, call_local(args.endpoint_url, "Push", params))
     return 0
 
 
@@ -339,7 +362,6 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_argument("--pipeline-version", type=int)
     sub = command("get-pipeline-state", _get_pipeline_state, "Show the state of each stage")
     sub.add_argument("--name", required=True)
-    sub.add_argument("--output", choices=("json", "text"), default="json")
     sub.add_argument(
         "--one-line", action="store_true", help="with --output text: all stages on one line"
     )
@@ -389,6 +411,10 @@ def _global_options(parser: argparse.ArgumentParser, default: Any) -> None:
         default=os.environ.get(ENDPOINT_VARIABLE) if default is None else default,
         help=f"the stand-in's URL (default: ${ENDPOINT_VARIABLE})",
     )
+    parser.add_argument("--output", choices=("json", "text"),
+                        default="json" if default is None else default)
+    parser.add_argument("--query", default=None if default is None else default,
+                        help="a JMESPath expression applied to the response, as in the AWS CLI")
     parser.add_argument(
         "--region",
         default=(

@@ -1,10 +1,16 @@
 """CodePipeline's JSON 1.1 protocol over HTTP on loopback, in front of an Engine, plus the
-stand-in's own targets GreenlightLocal.Push, GreenlightLocal.FailNext and GreenlightLocal.Tick."""
+stand-in's own targets GreenlightLocal.Push, GreenlightLocal.FailNext and GreenlightLocal.Tick.
+
+Given a map of access keys to principal ARNs, the server names each AWS call's caller from the
+access key in its SigV4 Authorization header, as CodePipeline records who started a run or
+answered an approval; an unknown key is refused as AWS refuses it.
+"""
 
 from __future__ import annotations
 
 import json
 import logging
+import re
 import threading
 import uuid
 from collections.abc import Callable, Mapping
@@ -20,6 +26,9 @@ logger = logging.getLogger(__name__)
 AWS_TARGET = "CodePipeline_20150709"
 LOCAL_TARGET = "GreenlightLocal"
 CONTENT_TYPE = "application/x-amz-json-1.1"
+# `AWS4-HMAC-SHA256 Credential=AKID/20240101/us-east-1/codepipeline/aws4_request, ...`
+ACCESS_KEY = re.compile(r"\bCredential=([^/,\s]+)/")
+UNRECOGNIZED_CLIENT = "The security token included in the request is invalid."
 
 
 def encode(value: Any) -> Any:
@@ -43,11 +52,33 @@ def _text(params: Mapping[str, Any], name: str) -> str:
     return value
 
 
+def access_key_of(authorization: str | None) -> str | None:
+    """The access key id a SigV4 `Authorization` header names, if it names one."""
+    match = ACCESS_KEY.search(authorization or "")
+    return match.group(1) if match else None
+
+
+def caller_of(authorization: str | None, principals: Mapping[str, str] | None) -> str | None:
+    """The principal ARN behind a request's credentials; None (the engine's default callers)
+    when the server has no map. The signature is not checked, as moto does not check it: the
+    map stands for IAM's knowledge of whose key it is, not for proof that the caller holds it.
+    """
+    if principals is None:
+        return None
+    principal = principals.get(access_key_of(authorization) or "")
+    if principal is None:
+        raise ServiceError("UnrecognizedClientException", UNRECOGNIZED_CLIENT)
+    return principal
+
+
 class _HttpServer(ThreadingHTTPServer):
     daemon_threads = True
 
-    def __init__(self, address: tuple[str, int], engine: Engine) -> None:
+    def __init__(
+        self, address: tuple[str, int], engine: Engine, principals: Mapping[str, str] | None
+    ) -> None:
         self.engine = engine
+        self.principals = principals
         super().__init__(address, _Handler)
 
 
@@ -88,7 +119,8 @@ class _Handler(BaseHTTPRequestHandler):
         if not isinstance(params, dict):
             raise ServiceError("SerializationException", "The request body must be a JSON object")
         if prefix == AWS_TARGET:
-            return self.server.engine.call(operation, params)
+            caller = caller_of(self.headers.get("Authorization"), self.server.principals)
+            return self.server.engine.call(operation, params, caller=caller)
         return self._local(operation, params)
 
     def _local(self, operation: str, params: Mapping[str, Any]) -> dict[str, Any]:
@@ -136,6 +168,9 @@ class CodePipelineServer:
     """The stand-in on a loopback port, served from a daemon thread.
 
     With `auto_advance`, another daemon thread calls `engine.tick()` every `tick_seconds`.
+    With `principals` (access key id to principal ARN, extended with `admit`), every AWS call
+    must carry a known access key and is made as its principal; without, any credentials pass
+    and the engine's default callers stand in.
     """
 
     def __init__(
@@ -145,8 +180,10 @@ class CodePipelineServer:
         port: int = 0,
         auto_advance: bool = True,
         tick_seconds: float = 0.05,
+        principals: Mapping[str, str] | None = None,
     ) -> None:
         self.engine = engine
+        self.principals: dict[str, str] | None = None if principals is None else dict(principals)
         self.host = host
         self.port = port
         self.auto_advance = auto_advance
@@ -154,6 +191,12 @@ class CodePipelineServer:
         self._httpd: _HttpServer | None = None
         self._threads: list[threading.Thread] = []
         self._stopping = threading.Event()
+
+    def admit(self, access_key_id: str, principal_arn: str) -> None:
+        """Let calls signed with `access_key_id` through, made as `principal_arn`."""
+        if self.principals is None:
+            raise RuntimeError("The server was started without a map of principals")
+        self.principals[access_key_id] = principal_arn
 
     @property
     def endpoint_url(self) -> str:
@@ -165,7 +208,7 @@ class CodePipelineServer:
         if self._httpd is not None:
             return self
         self._stopping.clear()
-        httpd = self._httpd = _HttpServer((self.host, self.port), self.engine)
+        httpd = self._httpd = _HttpServer((self.host, self.port), self.engine, self.principals)
         self._spawn("codepipeline-http", lambda: httpd.serve_forever(poll_interval=0.05))
         if self.auto_advance:
             self._spawn("codepipeline-clock", self._advance)

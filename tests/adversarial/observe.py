@@ -79,8 +79,8 @@ def forget_requests(stack: OfflineStack, tokens: Iterable[str]) -> None:
     if table is None:
         return
     with table.batch_writer() as batch:
-        for token in tokens:
-            batch.delete_item(Key={"request_id": token_digest(token)})
+        for digest in {token_digest(token) for token in tokens}:
+            batch.delete_item(Key={"request_id": digest})
 
 
 def response_headers(response: Mapping[str, Any]) -> list[tuple[str, str]]:

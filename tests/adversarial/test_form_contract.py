@@ -1,9 +1,11 @@
 """Only the review page's own form may decide, and only claims of the right shape make a link,
-even when they carry a valid signature."""
+even when they carry a valid signature. Each loose body carries the page's own form token, so
+it is refused for its shape, not for a missing token."""
 
 from __future__ import annotations
 
 import base64
+import re
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -24,14 +26,18 @@ ALICE = "alice@example.com"
 PIPELINE = "form-contract"
 
 # (Content-Type, body, isBase64Encoded as sent): none of these is what the page's form sends,
-# which is always `comment=...` under the form content type.
+# which is always `comment=...&form_token=...` under the form content type. TOKEN stands for
+# the token of the page.
+TOKEN = b"<token>"
 LOOSE_FORMS: dict[str, tuple[str | None, bytes, bool | None]] = {
     "empty": (None, b"", None),
-    "no-content-type": (None, b"comment=ok", None),
-    "no-comment-field": (FORM, b"reason=ok", None),
-    "nameless-field": (FORM, b"=ok", None),
-    "utf-16-le": (FORM, "comment=ok".encode("utf-16-le"), None),
-    "unflagged-base64": (FORM, base64.b64encode(b"comment=ok"), False),
+    "no-content-type": (None, b"comment=ok&form_token=" + TOKEN, None),
+    "no-comment-field": (FORM, b"reason=ok&form_token=" + TOKEN, None),
+    "nameless-field": (FORM, b"=ok&form_token=" + TOKEN, None),
+    "extra-field": (FORM, b"comment=ok&approve=1&form_token=" + TOKEN, None),
+    "two-tokens": (FORM, b"comment=ok&form_token=" + TOKEN + b"&form_token=" + TOKEN, None),
+    "utf-16-le": (FORM, ("comment=ok&form_token=" + TOKEN.decode()).encode("utf-16-le"), None),
+    "unflagged-base64": (FORM, base64.b64encode(b"comment=ok&form_token=" + TOKEN), False),
 }
 # Claims only the signing key can produce; a link carrying them is still not a valid link.
 MALFORMED_CLAIMS: dict[str, Callable[[LinkClaims], LinkClaims]] = {
@@ -47,6 +53,15 @@ def approve_link(offline_stack: OfflineStack) -> str:
     """Alice's Approve link of a run waiting at its approval for the whole module."""
     pipeline = load_pipeline(offline_stack, "seed-pipeline.json", PIPELINE)
     return run_to_approval(offline_stack, pipeline).link(ALICE, "Approve").rsplit("/", 1)[1]
+
+
+@pytest.fixture(scope="module")
+def page_token(offline_stack: OfflineStack, approve_link: str) -> bytes:
+    """The form token the review page of the approve link carries."""
+    page = invoke(offline_stack, "GET", approve_link)
+    found = re.search(r'name="form_token" value="([^"]+)"', str(page["body"]))
+    assert page["statusCode"] == 200 and found
+    return found.group(1).encode()
 
 
 @pytest.fixture(scope="module")
@@ -67,10 +82,16 @@ def invoke(stack: OfflineStack, method: str, link: str, content_type: str | None
 
 @pytest.mark.parametrize("form", LOOSE_FORMS.values(), ids=list(LOOSE_FORMS))
 def test_bodies_the_page_never_sends_decide_nothing(
-    offline_stack: OfflineStack, approve_link: str, module_engine_calls: EngineCalls,
-    form: tuple[str | None, bytes, bool | None],
+    offline_stack: OfflineStack, approve_link: str, page_token: bytes,
+    module_engine_calls: EngineCalls, form: tuple[str | None, bytes, bool | None],
 ) -> None:
-    response = invoke(offline_stack, "POST", approve_link, *form)
+    content_type, body, base64_flag = form
+    if base64_flag is False:
+        body = base64.b64encode(base64.b64decode(body).replace(TOKEN, page_token))
+    else:
+        body = body.replace(TOKEN, page_token).replace(
+            TOKEN.decode().encode("utf-16-le"), page_token.decode().encode("utf-16-le"))
+    response = invoke(offline_stack, "POST", approve_link, content_type, body, base64_flag)
 
     assert 400 <= response["statusCode"] < 500
     assert module_engine_calls.decisions() == 0

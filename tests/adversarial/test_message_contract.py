@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import uuid
 from collections.abc import Iterator
 from typing import Any
 
@@ -13,6 +12,7 @@ from local.lambda_context import LocalContext
 from local.offline import sns_event
 from local.stack import OfflineStack
 from tests.adversarial.observe import forget_requests
+from tests.live import Waiting, waiting_approval
 
 
 @pytest.fixture
@@ -23,13 +23,10 @@ def tokens(stack: OfflineStack) -> Iterator[list[str]]:
     forget_requests(stack, used)
 
 
-def approval(tokens: list[str], **changes: Any) -> str:
-    message: dict[str, Any] = {
-        "region": "us-east-1",
-        "approval": {"pipelineName": "message-contract", "stageName": "Approval",
-                     "actionName": "ManualApproval", "token": str(uuid.uuid4()),
-                     "expires": "2099-12-31T23:59Z"},
-    }
+def approval(waiting: Waiting, tokens: list[str], **changes: Any) -> str:
+    """The message of an approval CodePipeline waits on, with one field changed: only the
+    change can be why it is not mailed."""
+    message: dict[str, Any] = json.loads(waiting.message())
     for name, value in changes.items():
         (message if name == "region" else message["approval"])[name] = value
     tokens.append(message["approval"]["token"])
@@ -45,14 +42,18 @@ def notify(stack: OfflineStack, message: str) -> Any:
 
 @pytest.mark.parametrize("field", ["pipelineName", "stageName", "actionName", "token", "region"])
 def test_a_field_ending_in_a_newline_is_refused(stack: OfflineStack, tokens: list[str],
-                                               field: str) -> None:
-    value = {"token": f"{uuid.uuid4()}\n", "region": "us-east-1\n"}.get(field, "with-newline\n")
+                                               name: str, field: str) -> None:
+    waiting = waiting_approval(stack, name)
+    message = json.loads(waiting.message())
+    value = (message if field == "region" else message["approval"])[field] + "\n"
 
-    assert notify(stack, approval(tokens, **{field: value})) == ({"mails": 0}, [])
+    assert notify(stack, approval(waiting, tokens, **{field: value})) == ({"mails": 0}, [])
+    assert notify(stack, approval(waiting, tokens))[0] == {"mails": 2}  # unchanged, mailed
 
 
 @pytest.mark.parametrize("expires", ["9999-12-31T23:59:59-14:00", "0001-01-01T00:00:00+14:00"])
 def test_an_expiry_beyond_the_calendar_is_skipped_not_retried(
-    stack: OfflineStack, tokens: list[str], expires: str,
+    stack: OfflineStack, tokens: list[str], name: str, expires: str,
 ) -> None:
-    assert notify(stack, approval(tokens, expires=expires)) == ({"mails": 0}, [])
+    waiting = waiting_approval(stack, name)
+    assert notify(stack, approval(waiting, tokens, expires=expires)) == ({"mails": 0}, [])

@@ -20,6 +20,7 @@ from local.offline import LOCAL_SIGNING_KEY, sns_event
 from local.stack import Mail, OfflineStack
 from tests.adversarial.observe import TALLY, forget_requests
 from tests.adversarial.strategies import approval_messages, invalid_messages, subjects
+from tests.live import Waiting, waiting_approval
 from tests.offline import links_in
 
 # Fixed generation and no example database: every run, here and in CI, tries the same cases.
@@ -49,6 +50,24 @@ def approvers_for(stack: OfflineStack, approval: dict[str, Any]) -> tuple[str, .
         approval["pipelineName"], approval["stageName"], approval["actionName"],
         function.settings.approver_emails)
     return tuple(rule.approvers)
+
+
+def live_copy(stack: OfflineStack, approval: dict[str, Any]) -> Waiting:
+    """A short pipeline (a source, then the approval) named after the generated one, with
+    its stage and action names, waiting at the approval with a token after the generated."""
+    stage, action = approval["stageName"], approval["actionName"]
+
+    def shaped(declaration: dict[str, Any]) -> None:
+        source = declaration["stages"][0]
+        waiting = next(s for s in declaration["stages"] if s["name"] == "Approval")
+        waiting["name"], waiting["actions"][0]["name"] = stage, action
+        if source["name"] == stage:
+            source["name"] = "Checkout" if stage != "Checkout" else "Fetch"
+        declaration["stages"] = [source, waiting]
+
+    name = f"{approval['pipelineName'][:60]}-{uuid.uuid4().hex[:12]}"
+    return waiting_approval(stack, name, token=f"{approval['token'][:90]}-{uuid.uuid4()}",
+                            change=shaped)
 
 
 def notify(stack: OfflineStack, message: Any, subject: str | None) -> tuple[Any, list[Mail]]:
@@ -83,8 +102,11 @@ def test_valid_messages_mail_every_approver_once_with_a_one_line_subject(
     subject: str | None,
 ) -> None:
     approval = message["approval"]
-    # CodePipeline never reuses a token; a reused one is a redelivery, mailed nobody twice.
-    approval["token"] = f"{approval['token'][:90]}-{uuid.uuid4()}"
+    # Only approvals CodePipeline waits on are mailed: the stand-in runs one with the
+    # generated stage and action names and (made unique, as CodePipeline never reuses one;
+    # a reused one is a redelivery) the generated token.
+    waiting = live_copy(offline_stack, approval)
+    approval.update(pipelineName=waiting.pipeline, token=waiting.token)
     tokens.append(approval["token"])
     approvers = approvers_for(offline_stack, approval)
     result, mails = notify(offline_stack, json.dumps(message), subject)

@@ -3,6 +3,7 @@ local API Gateway: never a decision from a scan, never two decisions for one app
 
 from __future__ import annotations
 
+import re
 import threading
 from collections import Counter
 from collections.abc import Callable, Sequence
@@ -35,7 +36,12 @@ def at_once(calls: Sequence[Callable[[], requests.Response]]) -> list[requests.R
 
 
 def post(url: str, comment: str) -> Callable[[], requests.Response]:
-    return lambda: requests.post(url, data={"comment": comment}, timeout=30)
+    """A click on the review page's button; the page is opened first, before clicks race."""
+    page = requests.get(url, timeout=30)
+    token = re.search(r'name="form_token" value="([^"]+)"', page.text)
+    assert token is not None, page.text[:300]
+    return lambda: requests.post(url, data={"comment": comment, "form_token": token.group(1)},
+                                 timeout=30)
 
 
 def test_scanners_opening_every_link_many_times_at_once_decide_nothing(

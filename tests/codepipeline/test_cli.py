@@ -185,3 +185,29 @@ def test_without_an_endpoint_the_cli_says_what_is_missing(
     monkeypatch.delenv("AWS_ENDPOINT_URL_CODEPIPELINE", raising=False)
     assert main(["list-pipelines"], out=io.StringIO()) == 252
     assert "AWS_ENDPOINT_URL_CODEPIPELINE" in capsys.readouterr().err
+
+
+README_TOKEN_QUERY = ("stageStates[?stageName=='Approval'].actionStates[0]"
+                      ".latestExecution.token | [0]")
+
+
+def test_the_readme_token_query_prints_the_token_as_the_aws_cli_does(
+    endpoint: str, engine: Engine, clock: FakeClock
+) -> None:
+    cli(endpoint, "update-pipeline", "--cli-input-json", SEED)
+    cli(endpoint, "push", "--branch", "main", "--path", "src/a.py", "--message", "Hi")
+    run_for(engine, clock, 1.5)
+    state = json.loads(cli(endpoint, "get-pipeline-state", "--name", "greenlight-demo"))
+    token = state["stageStates"][2]["actionStates"][0]["latestExecution"]["token"]
+
+    text = cli(endpoint, "get-pipeline-state", "--name", "greenlight-demo",
+               "--query", README_TOKEN_QUERY, "--output", "text")
+    as_json = cli(endpoint, "get-pipeline-state", "--name", "greenlight-demo",
+                  "--query", README_TOKEN_QUERY)
+
+    assert text == f"{token}\n"
+    assert json.loads(as_json) == token
+    rows = cli(endpoint, "get-pipeline-state", "--name", "greenlight-demo", "--output", "text",
+               "--query", "stageStates[].[stageName, latestExecution.status]")
+    assert rows.splitlines() == ["Source\tSucceeded", "Build\tSucceeded",
+                                 "Approval\tInProgress", "Deploy\tNone"]

@@ -3,9 +3,7 @@ account of what became of each approval request."""
 
 from __future__ import annotations
 
-import json
 import sys
-import uuid
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -15,9 +13,9 @@ import pytest
 from botocore.retries.standard import ExponentialBackoff
 
 from local.faults import Faults
-from local.offline import sns_event
 from local.stack import OfflineStack
 from tests.adversarial.observe import TALLY, EngineCalls, forget_requests, observed
+from tests.live import waiting_approval
 
 
 def attempts(config: Any) -> int:
@@ -79,16 +77,11 @@ def forget_secrets(stack: OfflineStack) -> None:
 
 
 def approval_event(stack: OfflineStack, pipeline: str, tokens: list[str]) -> dict[str, Any]:
-    """The SNS event of a new approval request for `pipeline` (which need not exist)."""
-    token = str(uuid.uuid4())
-    tokens.append(token)
-    message = {
-        "region": "us-east-1",
-        "approval": {"pipelineName": pipeline, "stageName": "Approval",
-                     "actionName": "ManualApproval", "token": token,
-                     "expires": "2099-12-31T23:59Z", "customData": "Fault test"},
-    }
-    return sns_event(stack.topic_arn, json.dumps(message))
+    """The SNS event of a new approval request: a copy of the example pipeline, named
+    `pipeline`, runs to its approval (notify mails only about approvals that wait)."""
+    waiting = waiting_approval(stack, pipeline)
+    tokens.append(waiting.token)
+    return waiting.event(stack, customData="Fault test")
 
 
 def dead_lettered(stack: OfflineStack) -> set[str]:

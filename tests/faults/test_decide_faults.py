@@ -14,7 +14,14 @@ from local.sam_template import load_template
 from local.stack import OfflineStack
 from tests.adversarial.observe import TALLY, EngineCalls
 from tests.faults.conftest import attempts, client_config
-from tests.offline import load_pipeline, open_link, run_to_approval, stage_statuses, submit
+from tests.offline import (
+    load_pipeline,
+    open_link,
+    page_form_token,
+    run_to_approval,
+    stage_statuses,
+    submit,
+)
 
 ALICE = "alice@example.com"
 # Ways CodePipeline can fail every attempt of a call: its own errors, and no answer at all.
@@ -115,12 +122,13 @@ def test_codepipeline_silent_on_every_attempt_ends_in_try_again_within_the_timeo
 ) -> None:
     pipeline, url = waiting_link(stack, name)
     config = client_config(stack, "decide", "codepipeline")
+    form_token = page_form_token(url)  # the page was opened before CodePipeline went silent
     # Held past the read timeout, then dropped: CodePipeline never sees the request.
     faults.codepipeline.inject("GetPipelineState", delay=float(config.read_timeout) + 0.5,
                                drop=True, times=None)
     started = time.monotonic()
 
-    response = submit(url, "Ship it")
+    response = submit(url, "Ship it", form_token=form_token)
 
     elapsed = time.monotonic() - started
     TALLY.add("faults, decide: GetPipelineState silent", requests=1,

@@ -4,6 +4,7 @@ unless SES itself lost its answer."""
 
 from __future__ import annotations
 
+from greenlight.links import token_digest
 from local.faults import Faults
 from local.stack import OfflineStack
 from tests.faults.conftest import account, approval_event, attempts, client_config
@@ -105,10 +106,11 @@ def test_dynamodb_down_puts_the_request_in_the_dead_letter_queue(
     assert (outcome.mailed, outcome.dead_lettered, outcome.lost) == (0, 1, 0)
 
 
-def test_codepipeline_down_still_mails_every_approver(
+def test_codepipeline_down_puts_the_request_in_the_dead_letter_queue(
     stack: OfflineStack, faults: Faults, name: str, tokens: list[str],
 ) -> None:
-    # The run's details are a courtesy: without them the mail still carries both links.
+    # Whether CodePipeline waits on the token cannot be checked: nothing is mailed or
+    # recorded, and the message is retried, then kept for a redrive.
     faults.codepipeline.inject("codepipeline", code="ServiceUnavailable", times=None)
     events = {name: approval_event(stack, name, tokens)}
 
@@ -116,6 +118,25 @@ def test_codepipeline_down_still_mails_every_approver(
 
     outcome = account(stack, events)
     outcome.tally("CodePipeline down (notify)")
+    assert (outcome.mailed, outcome.dead_lettered, outcome.lost) == (0, 1, 0)
+    assert stack.table.get_item(Key={"request_id": token_digest(tokens[-1])}).get("Item") is None
+
+    faults.clear()
+    stack.invoke_notify(events[name])  # redriven once CodePipeline answers again
+    assert account(stack, events).mailed == 1
+
+
+def test_a_failed_run_lookup_still_mails_every_approver(
+    stack: OfflineStack, faults: Faults, name: str, tokens: list[str],
+) -> None:
+    # The run's details are a courtesy: without them the mail still carries both links.
+    faults.codepipeline.inject("GetPipelineExecution", code="ServiceUnavailable", times=None)
+    events = {name: approval_event(stack, name, tokens)}
+
+    stack.invoke_notify(events[name])
+
+    outcome = account(stack, events)
+    outcome.tally("CodePipeline run lookup failing (notify)")
     assert (outcome.mailed, outcome.dead_lettered, outcome.lost, outcome.duplicated) == (
         1, 0, 0, 0)
 

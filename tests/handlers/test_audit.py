@@ -5,6 +5,8 @@ from __future__ import annotations
 import io
 import json
 
+import pytest
+
 from greenlight.audit import main
 from local.stack import OfflineStack
 from tests.offline import load_pipeline, run_to_approval, submit
@@ -36,3 +38,11 @@ def test_the_audit_of_an_unknown_pipeline_says_so(stack: OfflineStack) -> None:
     text = io.StringIO()
     main(["--table", stack.table_name, "--pipeline", "never-ran"], out=text)
     assert text.getvalue() == "no approval requests recorded for never-ran\n"
+
+
+def test_a_wrong_table_name_is_one_line_not_a_traceback(
+        stack: OfflineStack, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["--table", "no-such-table", "--pipeline", "any"], out=io.StringIO()) == 2
+    error = capsys.readouterr().err
+    assert error.startswith("audit: ResourceNotFoundException on table 'no-such-table'")
+    assert error.count("\n") == 1 and "Traceback" not in error

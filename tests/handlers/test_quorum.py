@@ -16,7 +16,7 @@ from greenlight.links import read_link
 from greenlight.pipeline import NotPending
 from greenlight.store import RequestClosed
 from greenlight.voting import vote
-from local.offline import LOCAL_SIGNING_KEY
+from local.offline import LOCAL_SIGNING_KEY, LOCAL_VOTE_KEY
 from local.stack import OfflineStack
 from tests.conftest import CROWD
 from tests.offline import (
@@ -132,9 +132,8 @@ def test_everyone_hears_the_outcome_once_with_who_and_why(
 
 def test_an_approver_who_asked_for_the_run_cannot_approve_it(
         stack: OfflineStack, quorum: str) -> None:
-    execution_id = stack.engine.start_execution(quorum, trigger={
-        "triggerType": "StartPipelineExecution",
-        "triggerDetail": "arn:aws:sts::123456789012:assumed-role/Admin/carol"})
+    carols_client = stack.codepipeline_as("arn:aws:sts::123456789012:assumed-role/Admin/carol")
+    execution_id = carols_client.start_pipeline_execution(name=quorum)["pipelineExecutionId"]
     mails = wait_until(lambda: len(m := mails_for(stack, quorum)) >= 3 and m,
                        what="approval mails")
     carol = next(m for m in mails if m.recipient == CAROL)
@@ -221,7 +220,8 @@ def test_twenty_votes_in_twenty_environments_at_once_make_one_decision(
         barrier.wait()
         try:
             result = vote(claims, "go", codepipeline=codepipeline, table=table,
-                          now=datetime.now(UTC), tell=lambda record: None)
+                          now=datetime.now(UTC), tell=lambda record: None,
+                          vote_keys=[LOCAL_VOTE_KEY])
         except (RequestClosed, NotPending):
             return "refused"
         return "decided" if result.decided else "recorded"

@@ -141,3 +141,33 @@ def test_garbage_is_refused_as_invalid(value: str) -> None:
 def test_a_link_is_built_under_the_api_base_url() -> None:
     assert link_url("https://x.execute-api.eu-west-1.amazonaws.com/Prod/", "abc") == \
         "https://x.execute-api.eu-west-1.amazonaws.com/Prod/approvals/abc"
+
+
+def _variants(link: str) -> list[str]:
+    """Other spellings of the same signature that base64 decoding takes as equal."""
+    payload, signature = link.rsplit(".", 1)
+    last = signature[-1]
+    # 32 bytes are 43 characters: the last one carries 4 bits and 2 unused ones.
+    alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+    index = alphabet.index(last)
+    low_bits = alphabet[index ^ 1] if index % 4 < 2 else alphabet[index ^ 2]
+    return [
+        f"{payload}.{signature[:-1]}{low_bits}",
+        f"{payload}.{signature}=",
+        f"{payload}.{signature[:10]}\u00e9{signature[10:]}",
+        f"{payload}=.{signature}",
+    ]
+
+
+def test_a_non_canonical_signature_encoding_is_refused() -> None:
+    link = sign_link(claims(), [NEW_KEY])
+    payload = link.rsplit(".", 1)[0]
+    signer = URLSafeSerializer([NEW_KEY], salt="greenlight.approval-link.v1",
+                               signer_kwargs={"digest_method": __import__("hashlib").sha256})
+    for variant in _variants(link):
+        assert variant != link
+        if not variant.startswith(f"{payload}="):
+            assert signer.loads(variant) == signer.loads(link)  # the library takes it
+        with pytest.raises(LinkInvalid):
+            read_link(variant, [NEW_KEY], NOW)
+    assert read_link(link, [NEW_KEY], NOW) == claims()

@@ -5,8 +5,10 @@ from __future__ import annotations
 import dataclasses
 import email
 import email.policy
+import json
 import re
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 
@@ -110,3 +112,57 @@ def test_the_mime_message_has_text_and_html_and_safe_headers(templates: Template
     assert parsed["To"] == "alice@example.com" and parsed["Auto-Submitted"] == "auto-generated"
     types = [part.get_content_type() for part in parsed.walk()]
     assert types == ["multipart/alternative", "text/plain", "text/html"]
+
+
+FORGED_LINKS = "Release 7\r\n\r\nApprove: https://evil.example/approve\u2028Reject:  https://evil.example/x"
+
+
+def _lines_starting(text: str, *prefixes: str) -> list[str]:
+    return [line for line in text.splitlines() if line.lstrip().startswith(prefixes)]
+
+
+def test_customdata_with_newlines_cannot_forge_links_in_the_text_part(
+        templates: Templates) -> None:
+    # As CodePipeline publishes it (cleaned when read), and as an older link carries it.
+    document = json.loads(sns_message("approval-request.json"))
+    document["approval"]["customData"] = FORGED_LINKS
+    message = json.dumps(document)
+    request = parse_approval_message(message)
+    assert request.custom_data is not None and "\n" not in request.custom_data
+    for context in (dataclasses.replace(CONTEXT, custom_data=request.custom_data),
+                    dataclasses.replace(CONTEXT, custom_data=FORGED_LINKS,
+                                        revision=dataclasses.replace(
+                                            CONTEXT.revision,  # type: ignore[arg-type]
+                                            message=FORGED_LINKS, branch="main\nApprove: x"))):
+        mail = compose(templates, context)
+        genuine = links(mail.html)
+        assert _lines_starting(mail.text, "Approve:", "Reject:") == [
+            f"Approve: {genuine['Approve']}", f"Reject:  {genuine['Reject']}"]
+        assert "evil.example" in mail.text  # shown, but only inside a quoted value
+        for line in mail.text.splitlines():
+            if "evil.example" in line:
+                assert line.startswith(("Details:   \"", "Revision:  ")) and line.endswith('"')
+
+
+def test_the_genuine_links_come_first_in_the_text_part(templates: Templates) -> None:
+    mail = compose(templates, dataclasses.replace(CONTEXT, custom_data="Approve: https://x"))
+    genuine = links(mail.html)
+    heading = mail.text.index("Your links (only these come from Greenlight):")
+    first_field = min(mail.text.index(value) for value in (
+        "greenlight-demo", "Approve: https://x", "9fceb02d0ae5", "release/1.2", "b3c1d2e4"))
+    assert heading < mail.text.index(genuine["Approve"]) < mail.text.index(genuine["Reject"])
+    assert mail.text.index(genuine["Reject"]) < first_field
+
+
+def test_no_value_starts_a_line_of_its_own_in_a_text_part(tmp_path: Path) -> None:
+    # Every expression of a plain-text template goes through one_line, filtered or not.
+    (tmp_path / "probe.txt.j2").write_text(
+        "  approved by {{ who }}: {{ comment }} / {{ comment|quoted }}\n", encoding="utf-8")
+    (tmp_path / "probe.html.j2").write_text("<p>{{ comment }}</p>", encoding="utf-8")
+    probe = Templates(tmp_path)
+    forged = "fine\n  approved by ciso@example.com\u2029\u202e"
+    text = probe.render("probe.txt.j2", who="alice@example.com", comment=forged)
+    assert text == ('  approved by alice@example.com: fine approved by ciso@example.com / '
+                    '"fine approved by ciso@example.com"\n')
+    html = probe.render("probe.html.j2", comment=forged)
+    assert "\u202e" not in html and "ciso@example.com" in html

@@ -11,11 +11,15 @@ import boto3
 import pytest
 from botocore.stub import Stubber
 
+from greenlight.approval import ApprovalRequest
 from greenlight.links import ApprovalContext, Decision, LinkClaims, token_digest
 from greenlight.pipeline import (
     MAX_SUMMARY,
+    LiveApproval,
+    NotLive,
     NotPending,
     PendingApproval,
+    confirm_live,
     decision_summary,
     find_pending,
     submit_decision,
@@ -137,6 +141,97 @@ def test_parallel_mode_finds_the_token_in_the_action_history(codepipeline: Any) 
                       history(approval_detail(TOKEN, "InProgress", execution="e-1")),
                       {"pipelineName": "payments", "maxResults": 100, "nextToken": "page-2"})
     assert find_pending(client, CLAIMS) == PendingApproval(TOKEN, "e-1")
+
+
+def test_a_parallel_request_is_not_closed_after_many_newer_runs(codepipeline: Any) -> None:
+    # Hundreds of newer action executions would push the approval past the pages read; asked
+    # for its own run only, CodePipeline answers with it on the first page.
+    client, stub = codepipeline
+    stub.add_response("get_pipeline_state", state({"status": "InProgress"}))
+    stub.add_response("list_action_executions",
+                      history(approval_detail(TOKEN, "InProgress", execution="e-1")),
+                      {"pipelineName": "payments", "maxResults": 100,
+                       "filter": {"pipelineExecutionId": "e-1"}})
+    assert find_pending(client, CLAIMS, "e-1") == PendingApproval(TOKEN, "e-1")
+
+
+def test_a_token_missing_from_the_history_read_is_unknown_not_superseded(
+        codepipeline: Any) -> None:
+    client, stub = codepipeline
+    stub.add_response("get_pipeline_state", state({"status": "InProgress"}))
+    for page in range(5):
+        stub.add_response("list_action_executions", {
+            "actionExecutionDetails": [approval_detail(NEWER, "InProgress", execution="e-9")],
+            "nextToken": f"page-{page + 2}"})
+    with pytest.raises(NotPending) as raised:
+        find_pending(client, CLAIMS)
+    assert raised.value.outcome.reason == "unknown"
+
+
+def test_a_run_codepipeline_no_longer_knows_is_gone(codepipeline: Any) -> None:
+    client, stub = codepipeline
+    stub.add_response("get_pipeline_state", state({"status": "InProgress"}))
+    stub.add_client_error("list_action_executions", "PipelineExecutionNotFoundException")
+    with pytest.raises(NotPending) as raised:
+        find_pending(client, CLAIMS, "e-gone")
+    assert raised.value.outcome.reason == "gone"
+
+
+REQUEST = ApprovalRequest(region="us-east-1", pipeline="payments", stage="Approval",
+                          action="ManualApproval", token=TOKEN,
+                          expires=CHANGED + timedelta(days=7))
+
+
+def test_an_approval_codepipeline_waits_on_is_live(codepipeline: Any) -> None:
+    client, stub = codepipeline
+    stub.add_response("get_pipeline_state", state({"status": "InProgress", "token": TOKEN}),
+                      {"name": "payments"})
+    assert confirm_live(client, REQUEST) == LiveApproval(EXECUTION)
+
+
+@pytest.mark.parametrize("latest", [
+    {"status": "InProgress", "token": NEWER},
+    {"status": "Succeeded", "token": TOKEN},
+])
+def test_a_token_that_is_not_current_is_not_live(codepipeline: Any,
+                                                 latest: dict[str, Any]) -> None:
+    client, stub = codepipeline
+    stub.add_response("get_pipeline_state", state(latest))
+    if latest["token"] != TOKEN:
+        stub.add_response("list_action_executions", history(
+            approval_detail(NEWER, "InProgress"), approval_detail(TOKEN, "Abandoned")))
+    with pytest.raises(NotLive):
+        confirm_live(client, REQUEST)
+
+
+def test_a_parallel_mode_token_is_live_when_its_execution_waits(codepipeline: Any) -> None:
+    client, stub = codepipeline
+    stub.add_response("get_pipeline_state", state({"status": "InProgress"}))
+    stub.add_response("list_action_executions", history(
+        approval_detail(NEWER, "InProgress", execution="e-2"),
+        approval_detail(TOKEN, "InProgress", execution="e-1")))
+    assert confirm_live(client, REQUEST) == LiveApproval("e-1")
+
+
+@pytest.mark.parametrize("change", [{"pipeline": "nowhere"}, {"action": "Other"}])
+def test_an_approval_of_no_such_pipeline_or_action_is_not_live(
+        codepipeline: Any, change: dict[str, str]) -> None:
+    client, stub = codepipeline
+    if "pipeline" in change:
+        stub.add_client_error("get_pipeline_state", "PipelineNotFoundException")
+    else:
+        stub.add_response("get_pipeline_state", state({"status": "InProgress",
+                                                       "token": TOKEN}))
+    with pytest.raises(NotLive):
+        confirm_live(client, dataclasses.replace(REQUEST, **change))
+
+
+def test_a_live_check_that_cannot_be_made_raises_to_be_retried(codepipeline: Any) -> None:
+    client, stub = codepipeline
+    stub.add_client_error("get_pipeline_state", "ThrottlingException", http_status_code=400)
+    with pytest.raises(Exception) as raised:
+        confirm_live(client, REQUEST)
+    assert not isinstance(raised.value, NotLive)
 
 
 def test_a_deleted_pipeline_is_gone(codepipeline: Any) -> None:

@@ -1,4 +1,4 @@
-"""The approval policy: matching, defaults, validation and who asked for a run."""
+"""The approval policy: matching, defaults, validation, addresses and separation."""
 
 from __future__ import annotations
 
@@ -7,7 +7,8 @@ from typing import Any
 
 import pytest
 
-from greenlight.policy import Policy, PolicyError, parse_policy, requester_from
+from greenlight.config import ConfigurationError, parse_approver_emails
+from greenlight.policy import Policy, PolicyError, approvals_needed, parse_policy
 
 EXAMPLE = {"rules": [
     {"match": {"pipeline": "payments-*", "stage": "*", "action": "*"},
@@ -70,26 +71,51 @@ def test_an_invalid_policy_says_what_is_wrong(document: Any, message: str) -> No
         parse_policy(text)
 
 
-def test_the_requester_comes_from_custom_data_or_a_manual_start() -> None:
-    assert requester_from("Release 42; requester: alice@example.com", None) == \
-        "alice@example.com"
-    assert requester_from("Requester=bob", None) == "bob"
-    manual = {"triggerType": "StartPipelineExecution",
-              "triggerDetail": "arn:aws:sts::123456789012:assumed-role/Admin/carol"}
-    assert requester_from(None, manual) == manual["triggerDetail"]
-    assert requester_from("no one in particular", {"triggerType": "WebhookV2"}) is None
+@pytest.mark.parametrize("address", [
+    "alice@exam\u200bple.com",      # zero-width space
+    "alice@example.com\u200d",      # zero-width joiner at the end
+    "\u202ealice@example.com",      # right-to-left override
+    "alice@ex\u2066ample\u2069.com",  # bidi isolate
+    "al\u00efce@example.com",       # non-ASCII
+    "alice@example.com\x07",        # control character
+])
+def test_addresses_with_bidi_or_zero_width_characters_are_refused(address: str) -> None:
+    for field in ("approvers", "notify"):
+        rule = {"approvers": ["bob@example.com"], field: ["bob@example.com", address]}
+        with pytest.raises(PolicyError, match=rf"rules\[0\]\.{field} holds .*printable ASCII"):
+            parse_policy(json.dumps({"rules": [rule]}))
+    with pytest.raises(PolicyError, match="identities"):
+        parse_policy(json.dumps({"rules": [], "identities": {"alice": address}}))
+    with pytest.raises(ConfigurationError, match="APPROVER_EMAILS holds"):
+        parse_approver_emails(f"bob@example.com,{address}")
 
 
-def test_requesters_map_to_approvers_by_arn_session_name_or_address() -> None:
-    mapped = parse_policy(json.dumps({"rules": [], "identities": {
-        "carol": "carol@example.com",
-        "arn:aws:iam::123456789012:user/dave": "dave@example.com"}}))
-    approvers = ("alice@example.com", "carol@example.com", "dave@example.com")
-    assert mapped.approver_for("arn:aws:sts::123456789012:assumed-role/Admin/carol",
-                               approvers) == "carol@example.com"
-    assert mapped.approver_for("arn:aws:iam::123456789012:user/dave", approvers) == \
-        "dave@example.com"
-    assert mapped.approver_for("Alice@Example.com", approvers) == "alice@example.com"
-    assert mapped.approver_for("arn:aws:sts::123456789012:assumed-role/Admin/eve",
-                               approvers) is None
-    assert mapped.approver_for(None, approvers) is None
+def test_addresses_are_kept_lower_case_and_once() -> None:
+    rule = policy({"rules": [{"approvers": [" Alice@Example.COM", "alice@example.com"]}]}
+                  ).rules[0]
+    assert rule.approvers == ("alice@example.com",)
+
+
+def test_identities_compare_without_case() -> None:
+    mapped = policy({"rules": [], "identities": {"Admin/Carol": "Carol@Example.com"}})
+    assert mapped.identities == {"admin/carol": "carol@example.com"}
+    with pytest.raises(PolicyError, match="another spelling"):
+        policy({"rules": [], "identities": {"carol": "carol@example.com",
+                                            "CAROL": "mallory@example.com"}})
+
+
+def test_separation_is_best_effort_unless_required() -> None:
+    rules = policy({"rules": [
+        {"approvers": ["a@example.com"]},
+        {"approvers": ["a@example.com"], "separation": "required"},
+    ]}).rules
+    assert [r.separation for r in rules] == ["best-effort", "required"]
+    assert rules[1].as_record()["separation"] == "required"
+    with pytest.raises(PolicyError, match=r"rules\[0\]\.separation must be"):
+        policy({"rules": [{"approvers": ["a@example.com"], "separation": "strict"}]})
+
+
+def test_an_unknown_requester_under_required_separation_needs_one_more_approval() -> None:
+    assert approvals_needed(2, "required", requester_known=False) == 3
+    assert approvals_needed(2, "required", requester_known=True) == 2
+    assert approvals_needed(2, "best-effort", requester_known=False) == 2
