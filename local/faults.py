@@ -7,7 +7,8 @@ Put it in front of moto or the CodePipeline stand-in and point the clients at it
         proxy.inject("ses.SendEmail", code="TooManyRequestsException", times=2)
 
 A request matches a fault by its signing service (`ses`), its operation (`SendEmail`), both
-(`ses.SendEmail`) or its raw X-Amz-Target (`CodePipeline_20150709.PutApprovalResult`).
+(`ses.SendEmail`) or its raw X-Amz-Target (`CodePipeline_20150709.PutApprovalResult`; in
+Smithy RPC v2 CBOR the same name is read from the request's path).
 Everything that matches no fault is forwarded unchanged.
 """
 
@@ -26,6 +27,8 @@ from dataclasses import dataclass, replace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
+
+import cbor2
 
 log = logging.getLogger(__name__)
 
@@ -56,6 +59,7 @@ REST_OPERATIONS = {
     ("POST", "/v2/email/outbound-emails"): "SendEmail",
     ("POST", "/v2/email/identities"): "CreateEmailIdentity",
 }
+RPC_V2_PATH = re.compile(r"(?:/.*)?/service/([^/]+)/operation/([^/]+)")
 CREDENTIAL_SCOPE = re.compile(r"Credential=[^/]+/\d{8}/[^/]+/([^/]+)/aws4_request")
 # Enough history for a test's counts, bounded for a proxy that serves a whole session.
 MAX_CALLS = 100_000
@@ -127,6 +131,9 @@ class Answer:
 def identify(method: str, path: str, headers: Any, body: bytes) -> Call:
     """Which service and operation a signed AWS request is for."""
     target = headers.get("X-Amz-Target", "") or ""
+    rpc_v2 = RPC_V2_PATH.fullmatch(urlsplit(path).path)
+    if not target and rpc_v2 is not None:
+        target = f"{rpc_v2.group(1)}.{rpc_v2.group(2)}"
     scope = CREDENTIAL_SCOPE.search(headers.get("Authorization", "") or "")
     service = scope.group(1) if scope else ""
     if target:
@@ -147,6 +154,11 @@ def error_answer(call: Call, headers: Any, status: int, code: str, message: str)
     """The error the service would send, in its own protocol, so botocore parses the code."""
     request_id = str(uuid.uuid4())
     common = [("x-amzn-RequestId", request_id)]
+    if headers.get("smithy-protocol") == "rpc-v2-cbor":
+        # Smithy RPC v2 CBOR (CodePipeline as botocore may speak it): `__type` in a CBOR map.
+        body = cbor2.dumps({"__type": code, "message": message})
+        return Answer(status, [*common, ("Content-Type", "application/cbor"),
+                               ("smithy-protocol", "rpc-v2-cbor")], body)
     if call.target:
         # JSON 1.0 and 1.1 (CodePipeline, Secrets Manager, SQS): the code is `__type`.
         content_type = headers.get("Content-Type") or "application/x-amz-json-1.1"

@@ -1,4 +1,5 @@
-"""An offline stand-in for AWS CodePipeline, spoken to by plain boto3 clients over JSON 1.1."""
+"""An offline stand-in for AWS CodePipeline, spoken to by plain boto3 clients in JSON 1.1 or
+Smithy RPC v2 CBOR."""
 
 from local.codepipeline.engine import Engine, ServiceError, utc_now
 from local.codepipeline.server import CodePipelineServer

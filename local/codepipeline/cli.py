@@ -1,5 +1,6 @@
-"""A command line for the CodePipeline stand-in shaped like `aws codepipeline ...`, plus its own
-`push` and `fail-next` verbs and `serve` to run it."""
+"""A command line for the CodePipeline stand-in shaped like `aws codepipeline ...` (pipelines,
+executions, approvals, stage transitions and retries), plus its own `push` and `fail-next` verbs
+and `serve` to run it."""
 
 from __future__ import annotations
 
@@ -22,7 +23,8 @@ import jmespath
 from botocore.exceptions import BotoCoreError, ClientError
 
 from local.codepipeline.engine import Engine
-from local.codepipeline.server import LOCAL_TARGET, CodePipelineServer, encode
+from local.codepipeline.protocols import encode_json
+from local.codepipeline.server import LOCAL_TARGET, CodePipelineServer
 
 logger = logging.getLogger(__name__)
 
@@ -154,7 +156,7 @@ def call_local(endpoint_url: str, operation: str, params: Mapping[str, Any]) -> 
         connection.request(
             "POST",
             parts.path or "/",
-            body=json.dumps(params, default=encode).encode(),
+            body=json.dumps(params, default=encode_json).encode(),
             headers={
                 "Content-Type": "application/x-amz-json-1.1",
                 "X-Amz-Target": f"{LOCAL_TARGET}.{operation}",
@@ -260,6 +262,37 @@ def _list_action_executions(args: argparse.Namespace, out: TextIO) -> int:
         params["filter"] = {"pipelineExecutionId": args.pipeline_execution_id}
     response = _all_pages(
         _client(args), "list_action_executions", "actionExecutionDetails", **params
+    )
+    _emit(args, out, response)
+    return 0
+
+
+def _disable_stage_transition(args: argparse.Namespace, out: TextIO) -> int:
+    # Like the AWS CLI, an operation without output prints nothing.
+    _client(args).disable_stage_transition(
+        pipelineName=args.pipeline_name,
+        stageName=args.stage_name,
+        transitionType=args.transition_type,
+        reason=args.reason,
+    )
+    return 0
+
+
+def _enable_stage_transition(args: argparse.Namespace, out: TextIO) -> int:
+    _client(args).enable_stage_transition(
+        pipelineName=args.pipeline_name,
+        stageName=args.stage_name,
+        transitionType=args.transition_type,
+    )
+    return 0
+
+
+def _retry_stage_execution(args: argparse.Namespace, out: TextIO) -> int:
+    response = _client(args).retry_stage_execution(
+        pipelineName=args.pipeline_name,
+        stageName=args.stage_name,
+        pipelineExecutionId=args.pipeline_execution_id,
+        retryMode=args.retry_mode,
     )
     _emit(args, out, response)
     return 0
@@ -382,6 +415,22 @@ def build_parser() -> argparse.ArgumentParser:
     sub = command("list-action-executions", _list_action_executions, "List action executions")
     sub.add_argument("--pipeline-name", required=True)
     sub.add_argument("--pipeline-execution-id")
+    transitions = (
+        ("disable-stage-transition", _disable_stage_transition, "Hold runs at a transition"),
+        ("enable-stage-transition", _enable_stage_transition, "Let runs through a transition"),
+    )
+    for name, run, text in transitions:
+        sub = command(name, run, text)
+        sub.add_argument("--pipeline-name", required=True)
+        sub.add_argument("--stage-name", required=True)
+        sub.add_argument("--transition-type", required=True, choices=("Inbound", "Outbound"))
+        if name.startswith("disable"):
+            sub.add_argument("--reason", required=True)
+    sub = command("retry-stage-execution", _retry_stage_execution, "Retry a failed stage")
+    sub.add_argument("--pipeline-name", required=True)
+    sub.add_argument("--stage-name", required=True)
+    sub.add_argument("--pipeline-execution-id", required=True)
+    sub.add_argument("--retry-mode", required=True, choices=("FAILED_ACTIONS", "ALL_ACTIONS"))
     sub = command("push", _push, "Simulate a git push; starts the pipelines it triggers")
     ref = sub.add_mutually_exclusive_group(required=True)
     ref.add_argument("--branch")

@@ -1,5 +1,6 @@
-"""CodePipeline's JSON 1.1 protocol over HTTP on loopback, in front of an Engine, plus the
-stand-in's own targets GreenlightLocal.Push, GreenlightLocal.FailNext and GreenlightLocal.Tick.
+"""CodePipeline over HTTP on loopback, in front of an Engine, in both of its wire protocols
+(AWS JSON 1.1 and Smithy RPC v2 CBOR, see protocols.py), plus the stand-in's own targets
+GreenlightLocal.Push, GreenlightLocal.FailNext and GreenlightLocal.Tick.
 
 Given a map of access keys to principal ARNs, the server names each AWS call's caller from the
 access key in its SigV4 Authorization header, as CodePipeline records who started a run or
@@ -8,34 +9,27 @@ answered an approval; an unknown key is refused as AWS refuses it.
 
 from __future__ import annotations
 
-import json
 import logging
 import re
 import threading
 import uuid
 from collections.abc import Callable, Mapping
-from datetime import datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
 from typing import Any
 
+from local.codepipeline import protocols
 from local.codepipeline.engine import Engine, ServiceError
 
 logger = logging.getLogger(__name__)
 
 AWS_TARGET = "CodePipeline_20150709"
 LOCAL_TARGET = "GreenlightLocal"
-CONTENT_TYPE = "application/x-amz-json-1.1"
 # `AWS4-HMAC-SHA256 Credential=AKID/20240101/us-east-1/codepipeline/aws4_request, ...`
 ACCESS_KEY = re.compile(r"\bCredential=([^/,\s]+)/")
 UNRECOGNIZED_CLIENT = "The security token included in the request is invalid."
-
-
-def encode(value: Any) -> Any:
-    """JSON for what json cannot write itself: timestamps go out as epoch seconds."""
-    if isinstance(value, datetime):
-        return value.timestamp()
-    raise TypeError(f"{type(value).__name__} is not JSON serializable")
+# What the command line and older callers import from here.
+encode = protocols.encode_json
 
 
 def _optional_text(params: Mapping[str, Any], name: str) -> str | None:
@@ -95,33 +89,32 @@ class _Handler(BaseHTTPRequestHandler):
         except ValueError:
             length = 0
         body = self.rfile.read(length) if length > 0 else b""
-        target = self.headers.get("X-Amz-Target", "")
+        request = protocols.read_request(self.path, self.headers)
+        protocol, operation = request.protocol, request.operation
         try:
-            self._send(200, self._dispatch(target, body))
+            self._send(protocol, 200, self._dispatch(request, body))
         except ServiceError as error:
-            self._send(error.status, {"__type": error.code, "message": error.message})
+            payload = protocols.error_payload(protocol, error.code, error.message)
+            self._send(protocol, error.status, payload)
         except Exception:
-            logger.exception("the stand-in failed on %s", target)
-            self._send(500, {"__type": "InternalFailure", "message": "The stand-in failed"})
+            logger.exception("the stand-in failed on %s", operation or self.path)
+            payload = protocols.error_payload(protocol, "InternalFailure", "The stand-in failed")
+            self._send(protocol, 500, payload)
 
     def do_GET(self) -> None:
         # A readiness probe for scripts that wait for the stand-in to come up.
-        self._send(200, {"service": "codepipeline", "status": "ok"})
+        self._send(protocols.JSON_1_1, 200, {"service": "codepipeline", "status": "ok"})
 
-    def _dispatch(self, target: str, body: bytes) -> dict[str, Any]:
-        prefix, _, operation = target.partition(".")
-        if prefix not in (AWS_TARGET, LOCAL_TARGET) or not operation:
+    def _dispatch(self, request: protocols.Request, body: bytes) -> dict[str, Any]:
+        protocols.check_headers(request, self.headers)
+        if request.prefix not in (AWS_TARGET, LOCAL_TARGET) or not request.operation:
+            target = f"{request.prefix}.{request.operation}".strip(".")
             raise ServiceError("UnknownOperationException", f"Unknown target '{target}'")
-        try:
-            params = json.loads(body) if body.strip() else {}
-        except (ValueError, UnicodeDecodeError):
-            raise ServiceError("SerializationException", "The request body is not JSON") from None
-        if not isinstance(params, dict):
-            raise ServiceError("SerializationException", "The request body must be a JSON object")
-        if prefix == AWS_TARGET:
+        params = protocols.decode_params(request.protocol, body)
+        if request.prefix == AWS_TARGET:
             caller = caller_of(self.headers.get("Authorization"), self.server.principals)
-            return self.server.engine.call(operation, params, caller=caller)
-        return self._local(operation, params)
+            return self.server.engine.call(request.operation, params, caller=caller)
+        return self._local(request.operation, params)
 
     def _local(self, operation: str, params: Mapping[str, Any]) -> dict[str, Any]:
         engine = self.server.engine
@@ -151,10 +144,11 @@ class _Handler(BaseHTTPRequestHandler):
         target = f"{LOCAL_TARGET}.{operation}"
         raise ServiceError("UnknownOperationException", f"Unknown target '{target}'")
 
-    def _send(self, status: int, payload: Mapping[str, Any]) -> None:
-        data = json.dumps(payload, default=encode).encode()
+    def _send(self, protocol: str, status: int, payload: Mapping[str, Any]) -> None:
+        data = protocols.encode_answer(protocol, payload)
         self.send_response(status)
-        self.send_header("Content-Type", CONTENT_TYPE)
+        for name, value in protocols.answer_headers(protocol):
+            self.send_header(name, value)
         self.send_header("Content-Length", str(len(data)))
         self.send_header("x-amzn-RequestId", str(uuid.uuid4()))
         self.end_headers()

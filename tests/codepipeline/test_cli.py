@@ -211,3 +211,35 @@ def test_the_readme_token_query_prints_the_token_as_the_aws_cli_does(
                "--query", "stageStates[].[stageName, latestExecution.status]")
     assert rows.splitlines() == ["Source\tSucceeded", "Build\tSucceeded",
                                  "Approval\tInProgress", "Deploy\tNone"]
+
+
+def test_an_operator_holds_a_run_at_a_transition_and_retries_a_failed_stage(
+    endpoint: str, engine: Engine, clock: FakeClock
+) -> None:
+    cli(endpoint, "update-pipeline", "--cli-input-json", SEED)
+    held = ("--pipeline-name", "greenlight-demo", "--stage-name", "Approval",
+            "--transition-type", "Inbound")
+    assert cli(endpoint, "disable-stage-transition", *held, "--reason", "Release freeze") == ""
+    cli(endpoint, "fail-next", "--pipeline-name", "greenlight-demo", "--stage-name", "Build",
+        "--action-name", "Lint")
+    execution_id = json.loads(
+        cli(endpoint, "start-pipeline-execution", "--name", "greenlight-demo")
+    )["pipelineExecutionId"]
+    run_for(engine, clock, 1)
+    state = json.loads(cli(endpoint, "get-pipeline-state", "--name", "greenlight-demo"))
+    assert state["stageStates"][2]["inboundTransitionState"]["disabledReason"] == "Release freeze"
+    retried = cli(endpoint, "retry-stage-execution", "--pipeline-name", "greenlight-demo",
+                  "--stage-name", "Build", "--pipeline-execution-id", execution_id,
+                  "--retry-mode", "FAILED_ACTIONS")
+    assert json.loads(retried) == {"pipelineExecutionId": execution_id}
+    run_for(engine, clock, 1)
+    line = cli(endpoint, "get-pipeline-state", "--name", "greenlight-demo", "--output", "text",
+               "--one-line")
+    assert line == "Source:Succeeded  Build:Succeeded  Approval:None  Deploy:None\n"
+    assert cli(endpoint, "enable-stage-transition", *held) == ""
+    line = cli(endpoint, "get-pipeline-state", "--name", "greenlight-demo", "--output", "text",
+               "--one-line")
+    assert line == "Source:Succeeded  Build:Succeeded  Approval:InProgress  Deploy:None\n"
+    again = ("--pipeline-name", "greenlight-demo", "--stage-name", "Build",
+             "--pipeline-execution-id", execution_id, "--retry-mode", "ALL_ACTIONS")
+    assert failing_cli(endpoint, "retry-stage-execution", *again) == 254
