@@ -6,7 +6,7 @@ FN ?= NotifyFunction
 EVENT ?= events/approval-request.json
 
 .DEFAULT_GOAL := help
-.PHONY: help setup setup-local chromium oidc demo test lint invoke events bench audit clean
+.PHONY: help setup setup-local chromium oidc demo test lint invoke events bench audit redrive clean
 TABLE ?= $(APPROVALS_TABLE)
 DEMO_STACK ?= outbox/demo-stack.env
 
@@ -46,8 +46,9 @@ oidc: ## Install the local OpenID provider for the sign-in tests (Node.js, then 
 	  [ ! "$(OIDC_DIR)/node_modules/.package-lock.json" -nt "$(OIDC_DIR)/package-lock.json" ]; then \
 	  npm ci --prefix $(OIDC_DIR) --no-audit --no-fund --loglevel=error; fi
 
-demo: setup-local ## Run the approval flow offline; mails land in outbox/, links open in a browser
-	$(BIN)/python -m local.demo
+demo: setup-local ## Run the approval flow offline (SIGN_IN=1: approvers sign in first; Node.js; SLACK=1: vote in a local Slack too)
+	$(if $(SIGN_IN),@$(MAKE) --no-print-directory oidc)
+	$(BIN)/python -m local.demo $(if $(SIGN_IN),--sign-in) $(if $(SLACK),--slack)
 
 test: setup chromium oidc ## Run every test: unit, handlers, template, local stack, browser
 	$(BIN)/python -m pytest
@@ -57,8 +58,8 @@ lint: setup ## ruff, mypy and bandit
 	$(BIN)/mypy
 	$(BIN)/bandit -q -c pyproject.toml -r functions local
 
-invoke: setup-local ## Replay an event offline: make invoke FN=DecideFunction EVENT=events/decide-get.json
-	$(BIN)/python -m local.invoke $(FN) $(EVENT)
+invoke: setup-local ## Replay an event offline: make invoke FN=DecideFunction EVENT=events/decide-get.json [ARGS=-v]
+	$(BIN)/python -m local.invoke $(FN) $(EVENT) $(ARGS)
 
 events: setup-local ## Regenerate events/ (the decide events carry links signed with the local key)
 	$(BIN)/python -m local.sample_events
@@ -69,6 +70,10 @@ audit: setup-local ## List a pipeline's requests and votes: make audit PIPELINE=
 	if [ -z "$$table" ] && [ -f "$(DEMO_STACK)" ]; then \
 	  set -a; . "$(DEMO_STACK)"; set +a; table="$$APPROVALS_TABLE"; fi; \
 	PYTHONPATH=functions $(BIN)/python -m greenlight.audit --table "$$table" --pipeline "$(PIPELINE)"
+
+# QUEUE is the stack's NotifyDeadLetterQueueUrl output, FUNCTION the notify function's name.
+redrive: setup-local ## Redrive dead letters to notify: make redrive QUEUE=url FUNCTION=name [ARGS=--dry-run]
+	PYTHONPATH=functions $(BIN)/python -m greenlight.redrive --queue "$(QUEUE)" --function "$(FUNCTION)" $(ARGS)
 
 bench: setup ## Measure cold start, warm latency, AWS calls and artifact size
 	$(BIN)/python -m bench

@@ -26,6 +26,14 @@ class Artifact:
     zipped_bytes: int
     files: int
     symlinks: list[str]  # paths left as links, which a zip may not carry
+    # Top-level packages holding compiled extensions (cryptography, cffi): reported apart.
+    compiled: tuple[str, ...] = ()
+    compiled_bytes: int = 0
+
+    @property
+    def pure_bytes(self) -> int:
+        """Greenlight's own code, its templates and its pure-Python dependencies."""
+        return self.unzipped_bytes - self.compiled_bytes
 
 
 @dataclass(frozen=True)
@@ -35,8 +43,20 @@ class Artifacts:
     note: str = ""
 
 
+def _compiled(directory: Path) -> dict[str, int]:
+    """Bytes of each top-level entry that holds a compiled extension."""
+    found: dict[str, int] = {}
+    for entry in directory.iterdir() if directory.is_dir() else []:
+        paths = [entry] if entry.is_file() else [p for p in entry.rglob("*") if p.is_file()]
+        if any(p.suffix in (".so", ".pyd") or ".so." in p.name for p in paths):
+            found[entry.name] = sum(p.stat().st_size for p in paths)
+    return found
+
+
 def _measure(function: str, directory: Path) -> Artifact:
     """Bytes on disk, bytes zipped (as deployed), files, and the links found on the way."""
+    # A layer's packages sit under python/.
+    compiled = _compiled(directory / "python" if (directory / "python").is_dir() else directory)
     buffer, size, files, links = io.BytesIO(), 0, 0, set()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         for folder, subfolders, names in os.walk(directory, followlinks=True):
@@ -50,7 +70,15 @@ def _measure(function: str, directory: Path) -> Artifact:
                     size += path.stat().st_size
                     files += 1
                     archive.write(path, path.relative_to(directory))
-    return Artifact(function, size, len(buffer.getvalue()), files, sorted(links))
+    return Artifact(function, size, len(buffer.getvalue()), files, sorted(links),
+                    tuple(sorted(compiled)), sum(compiled.values()))
+
+
+def _layers() -> list[str]:
+    from local.sam_template import load_template
+
+    return sorted(name for name, resource in load_template()["Resources"].items()
+                  if resource.get("Type") == "AWS::Serverless::LayerVersion")
 
 
 def _sam_build(build_dir: Path) -> subprocess.CompletedProcess[str]:
@@ -69,7 +97,9 @@ def measure() -> Artifacts:
             built = _sam_build(build_dir)
             if built.returncode == 0:
                 return Artifacts("sam build --no-cached",
-                                 [_measure(name, build_dir / name) for name in names])
+                                 [_measure(name, build_dir / name) for name in names]
+                                 + [_measure(f"layer {name}", build_dir / name)
+                                    for name in _layers()])
             note = "sam build failed: " + (built.stderr or built.stdout).strip()[-400:]
         else:
             note = "sam not installed"

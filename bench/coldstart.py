@@ -1,5 +1,7 @@
 """Cold init: a fresh interpreter importing a function's handler module, against the floor of a
-fresh interpreter that only imports boto3 and creates the same clients."""
+fresh interpreter that only imports boto3 and creates the same clients; and the cold first
+response: that import plus a first review page, every AWS call answered in-process, against
+the floor plus the same calls answered the same way."""
 
 from __future__ import annotations
 
@@ -13,14 +15,45 @@ from bench.environment import FUNCTIONS_DIR, ROOT, function_specs, process_envir
 
 RUNS = 15
 
-# Times the import of the handler module, then names the AWS clients it holds.
+# botocore's last step before the network, answered from canned bodies: serialising the
+# request and parsing the answer still happen, as with AWS.
+ANSWER_IN_PROCESS = """
+import json as _json
+import boto3 as _boto3
+from botocore.awsrequest import AWSResponse as _Response
+
+class _Body:
+    def __init__(self, data):
+        self.data = data
+    def stream(self, **_):
+        yield self.data
+
+_ANSWERS = _json.loads({answers!r})
+_made = []
+
+def _answer(request, event_name, **_):
+    operation = event_name.rsplit(".", 1)[1]
+    _made.append(operation)
+    return _Response(request.url, 200, {{"Content-Type": "application/x-amz-json-1.1"}},
+                     _Body(_ANSWERS[operation].encode()))
+
+_boto3.setup_default_session()
+_boto3.DEFAULT_SESSION.events.register("before-send", _answer)
+"""
+
+# Times the import of the handler module (and, with a first request, that request), then
+# names the AWS clients it holds.
 FUNCTION_PROBE = """
 import time
 started = time.perf_counter()
+{prelude}
 import importlib, json, sys
 sys.path[:0] = [{functions!r}]
 module = importlib.import_module({module!r})
+{extra}
 elapsed = time.perf_counter() - started
+{request}
+total = time.perf_counter() - started
 
 def described(kind, client):
     config = client.meta.config
@@ -40,65 +73,150 @@ def service(value):
     return None
 
 clients = sorted({{found for value in vars(module).values() if (found := service(value))}})
-print(json.dumps({{"seconds": elapsed, "clients": clients}}))
+print(json.dumps({{"seconds": elapsed, "total": total, "clients": clients,
+                  "loaded": sorted(sys.modules), "made": globals().get("_made", []),
+                  "status": globals().get("status")}}))
+"""
+
+FIRST_REQUEST = """
+class _Context:
+    function_name = {function!r}
+    function_version = "$LATEST"
+    memory_limit_in_mb = 256
+    invoked_function_arn = "arn:aws:lambda:eu-west-1:123456789012:function:" + {function!r}
+    aws_request_id = "8f8b4c1e-6f3c-4a53-9d8e-1d2e3f4a5b6c"
+    def get_remaining_time_in_millis(self):
+        return 15000
+
+import io, contextlib
+with contextlib.redirect_stdout(io.StringIO()):  # the function's log and metric lines
+    status = module.handler(json.loads({event!r}), _Context())["statusCode"]
 """
 
 # Imports boto3 and creates exactly those clients, with the same settings.
 FLOOR_PROBE = """
 import time
 started = time.perf_counter()
+{prelude}
 import json
 import boto3
 from botocore.config import Config
-held = []
+held = {{}}
 for kind, name, retries, connect, read in {clients!r}:
     config = Config(retries=json.loads(retries), connect_timeout=connect, read_timeout=read)
     make = boto3.resource if kind == "resource" else boto3.client
-    held.append(make(name, config=config))
+    held[name] = make(name, config=config)
 {extra}
-print(json.dumps({{"seconds": time.perf_counter() - started}}))
+elapsed = time.perf_counter() - started
+{request}
+print(json.dumps({{"seconds": elapsed, "total": time.perf_counter() - started}}))
 """
-# Powertools' Tracer loads the X-Ray SDK, even with tracing disabled: the second floor adds it.
-XRAY = "import aws_xray_sdk.core"
+# The same calls a review page makes, from the floor's own clients.
+FLOOR_CALLS = {
+    "GetSecretValue": 'held["secretsmanager"].get_secret_value(SecretId="bench")',
+    "GetItem": 'held["dynamodb"].Table("bench").get_item(Key={"request_id": "bench"}, '
+               'ConsistentRead=True)',
+    "GetPipelineState": 'held["codepipeline"].get_pipeline_state(name="bench")',
+}
+# What keeping Powertools' Tracer costs: it imports the X-Ray SDK and patches botocore.
+WITH_TRACER = ("from aws_lambda_powertools import Tracer\n"
+               "Tracer(service='greenlight', auto_patch=True)")
+XRAY = "import aws_xray_sdk.core\naws_xray_sdk.core.patch(['botocore'])"
 
 
 @dataclass(frozen=True)
 class ColdStart:
     module: str
+    function: str  # logical ID
     clients: list[tuple[str, str, str, float, float]]  # kind, service, retries, timeouts
     function_ms: float
     floor_ms: float
+    with_tracer_ms: float  # the function with Powertools' Tracer, as it was
     floor_with_xray_ms: float
+    heavy: list[str]  # modules loaded that a path may not need (MIME, policy, sign-in, ...)
 
     @property
     def ratio(self) -> float:
         return self.function_ms / self.floor_ms
 
     @property
-    def ratio_with_xray(self) -> float:
-        return self.function_ms / self.floor_with_xray_ms
+    def tracer_ratio(self) -> float:
+        return self.with_tracer_ms / self.floor_ms
+
+
+@dataclass(frozen=True)
+class FirstResponse:
+    function_ms: float  # import + first GET of a review page
+    floor_ms: float  # floor + the same calls
+    calls: list[str]
+    status: int
+
+    @property
+    def ratio(self) -> float:
+        return self.function_ms / self.floor_ms
+
+
+# Modules a review page has no use for; reported when an import loads them.
+HEAVY = ("email.mime", "greenlight.policy", "greenlight.notices", "authlib", "joserfc",
+         "cryptography", "slack_sdk", "aws_xray_sdk")
 
 
 def _run(code: str, env: dict[str, str]) -> dict[str, object]:
     completed = subprocess.run([sys.executable, "-c", code], env=env, cwd=ROOT,
-                               capture_output=True, text=True, check=True)
+                               capture_output=True, text=True, check=False)
+    if completed.returncode != 0:
+        raise RuntimeError(completed.stderr[-2000:])
     return dict(json.loads(completed.stdout.strip().splitlines()[-1]))
 
 
-def measure(module: str, runs: int = RUNS) -> ColdStart:
-    """Median of `runs` cold imports of `module` and of its floor, run alternately."""
-    env = process_environment(function_specs()[module])
-    function_code = FUNCTION_PROBE.format(functions=str(FUNCTIONS_DIR), module=module)
-    first = _run(function_code, env)
-    clients = [tuple(pair) for pair in first["clients"]]  # type: ignore[attr-defined]
-    probes = {"function": function_code,
-              "floor": FLOOR_PROBE.format(clients=clients, extra=""),
-              "floor with X-Ray": FLOOR_PROBE.format(clients=clients, extra=XRAY)}
+def _alternate(probes: dict[str, str], env: dict[str, str], runs: int,
+               key: str = "seconds") -> dict[str, float]:
     times: dict[str, list[float]] = {name: [] for name in probes}
     for _ in range(runs):
         for name, code in probes.items():
-            times[name].append(float(_run(code, env)["seconds"]))  # type: ignore[arg-type]
-    median = {name: statistics.median(values) * 1000 for name, values in times.items()}
-    return ColdStart(module, clients, median["function"], median["floor"],
-                     median["floor with X-Ray"])
+            times[name].append(float(_run(code, env)[key]))  # type: ignore[arg-type]
+    return {name: statistics.median(values) * 1000 for name, values in times.items()}
 
+
+def measure(module: str, runs: int = RUNS) -> ColdStart:
+    """Median of `runs` cold imports of `module`, with and without Powertools' Tracer, and of
+    its floor with and without the X-Ray SDK, run alternately (so drift hits all alike)."""
+    spec = function_specs()[module]
+    env = process_environment(spec)
+    probe = {"functions": str(FUNCTIONS_DIR), "module": module, "prelude": "", "request": ""}
+    function_code = FUNCTION_PROBE.format(**probe, extra="")
+    first = _run(function_code, env)
+    clients = [tuple(pair) for pair in first["clients"]]  # type: ignore[attr-defined]
+    loaded = first["loaded"]
+    heavy = sorted({name for name in HEAVY if any(m == name or m.startswith(name + ".")
+                                                  for m in loaded)})  # type: ignore[attr-defined]
+    floor = {"clients": clients, "prelude": "", "request": ""}
+    median = _alternate({
+        "function": function_code,
+        "with tracer": FUNCTION_PROBE.format(**probe, extra=WITH_TRACER),
+        "floor": FLOOR_PROBE.format(**floor, extra=""),
+        "floor with X-Ray": FLOOR_PROBE.format(**floor, extra=XRAY),
+    }, env, runs)
+    return ColdStart(module, spec.logical_id, clients, median["function"], median["floor"],
+                     median["with tracer"], median["floor with X-Ray"], heavy)
+
+
+def measure_first_response(answers: dict[str, str], event: dict[str, object],
+                           runs: int = RUNS) -> FirstResponse:
+    """Import decide and serve one review page, against the floor plus the same calls."""
+    module = "greenlight.decide"
+    spec = function_specs()[module]
+    env = process_environment(spec)
+    prelude = ANSWER_IN_PROCESS.format(answers=json.dumps(answers))
+    request = FIRST_REQUEST.format(function=spec.logical_id, event=json.dumps(event))
+    function_code = FUNCTION_PROBE.format(functions=str(FUNCTIONS_DIR), module=module,
+                                          prelude=prelude, extra="", request=request)
+    first = _run(function_code, env)
+    made = [str(m) for m in first["made"]]  # type: ignore[attr-defined]
+    clients = [tuple(pair) for pair in first["clients"]]  # type: ignore[attr-defined]
+    floor_request = "\n".join(FLOOR_CALLS[operation] for operation in made)
+    floor_code = FLOOR_PROBE.format(clients=clients, prelude=prelude, extra="",
+                                    request=floor_request)
+    median = _alternate({"function": function_code, "floor": floor_code}, env, runs,
+                        key="total")
+    return FirstResponse(median["function"], median["floor"], made, int(first["status"]))  # type: ignore[arg-type]

@@ -42,8 +42,10 @@ AWS = {
     "AWS_ACCESS_KEY_ID": "bench",
     "AWS_SECRET_ACCESS_KEY": "bench",
     "AWS_SESSION_TOKEN": "bench",
-    # Tracing needs the X-Ray daemon of a Lambda environment; the floor has none either.
-    "POWERTOOLS_TRACE_DISABLED": "true",
+    # What Lambda sets with `Tracing: Active`: the daemon's address and the context rule.
+    "AWS_XRAY_DAEMON_ADDRESS": "169.254.79.129:2000",
+    "AWS_XRAY_CONTEXT_MISSING": "LOG_ERROR",
+    "AWS_EXECUTION_ENV": "AWS_Lambda_python3.13",
 }
 
 
@@ -53,12 +55,23 @@ def function_specs() -> dict[str, FunctionSpec]:
             for spec in functions(load_template()).values()}
 
 
+def without_conditions(value: object) -> object:
+    """A value under `Fn::If`, as the template's default parameters decide it: the
+    conditions of these environments (a custom domain, ...) are off by default."""
+    if isinstance(value, dict) and "Fn::If" in value:
+        return without_conditions(value["Fn::If"][2])
+    return value
+
+
 def function_environment(spec: FunctionSpec) -> dict[str, str]:
     """The environment Lambda gives `spec`, with a stand-in for every reference."""
     template = load_template()
     names = parameter_defaults(template) | NAMES
-    env = {name: resolve(value, names) for name, value in spec.environment.items()}
-    return {**AWS, **{name: value for name, value in env.items() if value}}
+    env = {name: resolve(without_conditions(value), names)
+           for name, value in spec.environment.items()}
+    runtime = {"AWS_LAMBDA_FUNCTION_NAME": f"greenlight-{spec.logical_id}",
+               "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": "256", "LAMBDA_TASK_ROOT": str(FUNCTIONS_DIR)}
+    return {**AWS, **runtime, **{name: value for name, value in env.items() if value}}
 
 
 def process_environment(spec: FunctionSpec) -> dict[str, str]:

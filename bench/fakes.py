@@ -86,11 +86,18 @@ class FakeCodePipeline:
 
 
 class FakeSes:
-    """SendEmail, keeping what was sent so the benchmark can follow the mailed links."""
+    """SendEmail, keeping what was sent so the benchmark can follow the mailed links; and
+    GetAccount, whose send rate is set high so the bench times Greenlight, not the limiter."""
 
-    def __init__(self, calls: Calls) -> None:
+    def __init__(self, calls: Calls, max_send_rate: float = 100_000.0) -> None:
         self.calls = calls
         self.sent: list[dict[str, Any]] = []
+        self.max_send_rate = max_send_rate
+
+    def get_account(self, **_: Any) -> dict[str, Any]:
+        self.calls.add("sesv2.GetAccount")
+        return {"SendQuota": {"Max24HourSend": 1e9, "MaxSendRate": self.max_send_rate,
+                              "SentLast24Hours": 0.0}}
 
     def send_email(self, **request: Any) -> dict[str, Any]:
         self.calls.add("sesv2.SendEmail")

@@ -42,7 +42,7 @@ from local.offline import sns_event
 STAGE_PATH = "/Prod"
 WARM_UP = 50
 PAGE_RUNS = 1000
-APPROVER_COUNTS = (1, 10, 100)
+APPROVER_COUNTS = (1, 10, 100, 1000)
 TOPIC = "arn:aws:sns:eu-west-1:123456789012:greenlight-ApprovalTopic-1ABCDEFGHIJ"
 
 
@@ -62,15 +62,49 @@ class Timing:
 @dataclass(frozen=True)
 class WarmResults:
     page: Timing
+    vote: Timing  # a vote that does not decide (a rule needing two approvals)
     decision: Timing
     notify: dict[int, Timing]  # approvers -> time of one message
     render_and_sign_ms: float  # per approver: both links signed, text and HTML rendered
     mime_ms: float  # per mail: the raw MIME message SendEmail carries
     calls_per_page: Counter[str]
+    calls_per_vote: Counter[str]
     calls_per_decision: Counter[str]
     calls_per_message: dict[int, Counter[str]]
     secret_reads: dict[str, int]  # function -> GetSecretValue calls over the whole run
     invocations: dict[str, int]
+    first_response: FirstResponseScenario
+
+
+@dataclass(frozen=True)
+class FirstResponseScenario:
+    """What a fresh decide process needs to serve the bench's review page on its own: the
+    GET event, and AWS's answers to its calls (as JSON bodies, by operation)."""
+
+    event: dict[str, Any]
+    answers: dict[str, str]
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.timestamp()
+    raise TypeError(type(value).__name__)
+
+
+def scenario(get: dict[str, Any], item: dict[str, Any], codepipeline: FakeCodePipeline,
+             secret: str) -> FirstResponseScenario:
+    from boto3.dynamodb.types import TypeSerializer
+
+    serializer = TypeSerializer()
+    answers = {
+        "GetSecretValue": json.dumps({"ARN": "arn:aws:secretsmanager:eu-west-1:123456789012:"
+                                             "secret:bench", "Name": "bench",
+                                      "SecretString": secret}),
+        "GetItem": json.dumps({"Item": {k: serializer.serialize(v) for k, v in item.items()}}),
+        "GetPipelineState": json.dumps(codepipeline.get_pipeline_state(),
+                                       default=_json_default),
+    }
+    return FirstResponseScenario(get, answers)
 
 
 @contextlib.contextmanager
@@ -212,11 +246,29 @@ def measure() -> WarmResults:
         def reopen() -> None:
             table.items = json.loads(json.dumps(waiting))
 
+        first = scenario(get, next(iter(waiting.values())), codepipeline, SIGNING_KEY)
         timed(lambda: run_decide(get), WARM_UP)
         calls.reset()
         run_decide(get)
         calls_per_page = Counter(calls.counter)
         page = Timing.of(timed(lambda: run_decide(get), PAGE_RUNS))
+
+        # A vote that does not decide: the same request under a rule needing two approvals.
+        two = json.loads(json.dumps(waiting))
+        for item in two.values():
+            item.update(min_approvals=2, approvals_needed=2)
+
+        def reopen_two() -> None:
+            table.items = json.loads(json.dumps(two))
+
+        reopen_two()
+        expect_page(run_decide(post), "the vote")
+        timed(lambda: run_decide(post), WARM_UP, reopen_two)
+        reopen_two()
+        calls.reset()
+        run_decide(post)
+        calls_per_vote = Counter(calls.counter)
+        vote = Timing.of(timed(lambda: run_decide(post), PAGE_RUNS, reopen_two))
 
         reopen()
         expect_page(run_decide(post), "the decision")
@@ -242,14 +294,14 @@ def measure() -> WarmResults:
             calls.reset()
             run_notify(codepipeline.token)
             calls_per_message[count] = Counter(calls.counter)
-            runs = max(5, 400 // count)
+            runs = max(3, 400 // count)
             notify_times[count] = Timing.of(timed(lambda: run_notify(codepipeline.token), runs,
                                                   fresh))
         notify.settings = default  # type: ignore[attr-defined]
     render_and_sign, mime = per_mail_costs(notify)
 
-    return WarmResults(page, decision, notify_times, render_and_sign, mime,
-                       calls_per_page, calls_per_decision,
+    return WarmResults(page, vote, decision, notify_times, render_and_sign, mime,
+                       calls_per_page, calls_per_vote, calls_per_decision,
                        calls_per_message,
                        {name: c.total() for name, c in secret_calls.items()},
-                       dict(invocations))
+                       dict(invocations), first)

@@ -144,7 +144,12 @@ class LocalApiGateway:
             self._write(request, 403, {"Content-Type": "application/json"},
                         b'{"message":"Forbidden"}')
             return
-        event = proxy_event(request.command, request.path, list(request.headers.items()), body,
+        # API Gateway sets these, overwriting what the client sent; this gateway speaks http.
+        headers = [(name, value) for name, value in request.headers.items()
+                   if name.lower() not in ("x-forwarded-proto", "x-forwarded-port")]
+        headers += [("X-Forwarded-Proto", "http"),
+                    ("X-Forwarded-Port", str(self.server.server_address[1]))]
+        event = proxy_event(request.command, request.path, headers, body,
                             self.stage, request.client_address[0])
         try:
             response = self.handler(event, LocalContext(function_name="DecideFunction"))
@@ -153,9 +158,15 @@ class LocalApiGateway:
             self._write(request, 502, {"Content-Type": "application/json"},
                         b'{"message": "Internal server error"}')
             return
-        headers = dict(response.get("headers") or {})
-        for name, values in (response.get("multiValueHeaders") or {}).items():
-            headers[name] = ", ".join(values)
+        # As API Gateway does: `headers` and `multiValueHeaders` merge, and each value of a
+        # multi-value header (Set-Cookie, above all) is a header line of its own.
+        headers: list[tuple[str, str]] = []
+        multi = response.get("multiValueHeaders") or {}
+        for name, value in (response.get("headers") or {}).items():
+            if name not in multi:
+                headers.append((name, str(value)))
+        for name, values in multi.items():
+            headers.extend((name, str(value)) for value in values)
         payload = response.get("body") or ""
         data = (base64.b64decode(payload) if response.get("isBase64Encoded")
                 else payload.encode("utf-8"))
@@ -163,10 +174,11 @@ class LocalApiGateway:
                     b"" if request.command == "HEAD" else data, len(data))
 
     @staticmethod
-    def _write(request: BaseHTTPRequestHandler, status: int, headers: dict[str, str],
-               body: bytes, length: int | None = None) -> None:
+    def _write(request: BaseHTTPRequestHandler, status: int,
+               headers: dict[str, str] | list[tuple[str, str]], body: bytes,
+               length: int | None = None) -> None:
         request.send_response(status)
-        for name, value in headers.items():
+        for name, value in (headers.items() if isinstance(headers, dict) else headers):
             if name.lower() not in ("content-length", "connection"):
                 request.send_header(name, value)
         request.send_header("Content-Length", str(len(body) if length is None else length))

@@ -37,6 +37,11 @@ FINISHED = {"Succeeded", "Failed", "Stopped", "Superseded", "Cancelled"}
 QUIET = {"POWERTOOLS_LOG_LEVEL": "WARNING", "POWERTOOLS_METRICS_DISABLED": "true"}
 
 
+DEFAULT_POLICY = ROOT / "local" / "policies" / "two-of-three.json"
+SIGN_IN_POLICY = ROOT / "local" / "policies" / "two-of-three-sign-in.json"
+SLACK_POLICY = ROOT / "local" / "policies" / "two-of-three-slack.json"
+
+
 def free_port(preferred: int) -> int:
     with socket.socket() as probe:
         try:
@@ -48,7 +53,8 @@ def free_port(preferred: int) -> int:
 
 
 def run(pipeline_file: Path, port: int, action_seconds: float, wait_minutes: float,
-        policy_file: Path | None = None, out: TextIO = sys.stdout, outbox: Path = OUTBOX) -> str:
+        policy_file: Path | None = None, out: TextIO = sys.stdout, outbox: Path = OUTBOX,
+        sign_in: bool = False, slack: bool = False) -> str:
     """Run one execution to its end (or until the wait runs out); return its final status."""
     if outbox.exists():
         shutil.rmtree(outbox)
@@ -65,7 +71,8 @@ def run(pipeline_file: Path, port: int, action_seconds: float, wait_minutes: flo
     if policy_file is not None:
         environment["APPROVAL_POLICY"] = policy_file.read_text(encoding="utf-8")
     with OfflineStack(outbox=outbox, api_port=free_port(port), action_seconds=action_seconds,
-                      extra_environment=environment, on_mail=announce) as stack:
+                      extra_environment=environment, on_mail=announce,
+                      sign_in=sign_in, slack=slack) as stack:
         pipeline = stack.load_pipeline(pipeline_file)
         write_stack_file(stack, outbox)
         codepipeline = boto3.client("codepipeline")
@@ -73,6 +80,14 @@ def run(pipeline_file: Path, port: int, action_seconds: float, wait_minutes: flo
         print(f"Pipeline {pipeline} loaded from {shown(pipeline_file)}", file=out)
         if policy_file is not None:
             print(f"Approval policy from {shown(policy_file)}", file=out)
+        if stack.identity_provider is not None:
+            print(f"Sign-in: OpenID provider at {stack.identity_provider.issuer}; "
+                  "approvers sign in there before their vote counts", file=out)
+        if stack.slack_server is not None:
+            print(f"Slack: stand-in at {stack.slack_server.url}; the channel, as alice sees it:"
+                  f"\n  {stack.slack_server.url}/channels/C0DEPLOYS?as=U0ALICE01  "
+                  "(as=U0BOB0002, U0CAROL03, U0MALLORY for the others)", file=out)
+        shown_messages: dict[str, str] = {}
 
         started = stack.engine.push(branch="feature/login", paths=["src/login.py"],
                                     message="WIP: login form")
@@ -104,6 +119,9 @@ def run(pipeline_file: Path, port: int, action_seconds: float, wait_minutes: flo
                 print("\nThe pipeline waits for approval. Open a mail in a browser, e.g.\n"
                       f"  {where}\n"
                       "and click Approve (or Reject, with a reason). Ctrl-C stops the demo.\n"
+                      + (f"At the provider's login page, sign in as {first.recipient}, any "
+                         "password (each approver as the address their mail went to).\n"
+                         if sign_in else "") +
                       f"Meanwhile, in another terminal: {audit_command(pipeline, outbox)}\n",
                       file=out)
             for record in requests_for_pipeline(stack.table, pipeline):
@@ -115,6 +133,8 @@ def run(pipeline_file: Path, port: int, action_seconds: float, wait_minutes: flo
                         print(f"  {vote.at:%H:%M:%S}  "
                               f"{vote_line(vote.approver, vote.decision, approvals, record)}",
                               file=out)
+            if stack.slack_server is not None:
+                print_slack_changes(stack.slack_server.workspace, shown_messages, out)
             status = codepipeline.get_pipeline_execution(
                 pipelineName=pipeline, pipelineExecutionId=execution_id
             )["pipelineExecution"]["status"]
@@ -128,6 +148,22 @@ def run(pipeline_file: Path, port: int, action_seconds: float, wait_minutes: flo
         print(f"\nAudit trail ({audit_command(pipeline, outbox)}):", file=out)
         write_text(requests_for_pipeline(stack.table, pipeline), out)
         return str(status)
+
+
+def print_slack_changes(workspace: Any, shown: dict[str, str], out: TextIO) -> None:
+    """Each channel message in the Slack stand-in, printed again whenever it changes."""
+    for message in list(workspace.messages.get("C0DEPLOYS", [])):
+        lines = [message.text]
+        for block in message.blocks:
+            text = (block.get("text") or {}).get("text") if block["type"] == "section" else None
+            if text and ("approval" in text or "Rejected by" in text):
+                lines.append(text.replace("*", ""))
+            if block["type"] == "actions":
+                lines.append("[Approve] [Reject]")
+        rendered = "\n      ".join(lines)
+        if shown.get(message.ts) != rendered:
+            shown[message.ts] = rendered
+            print(f"  {datetime.now(UTC):%H:%M:%S}  slack #deploys: {rendered}", file=out)
 
 
 def vote_line(approver: str, decision: str, approvals: int, record: RequestRecord) -> str:
@@ -177,17 +213,27 @@ def main(argv: list[str] | None = None) -> None:
                         help="how long each simulated build or deploy action takes")
     parser.add_argument("--wait-minutes", type=float, default=60,
                         help="stop waiting for a decision after this long")
-    parser.add_argument("--policy", type=Path, default=ROOT / "local" / "policies" /
-                        "two-of-three.json", help="approval policy JSON (APPROVAL_POLICY)")
+    parser.add_argument("--policy", type=Path, default=DEFAULT_POLICY,
+                        help="approval policy JSON (APPROVAL_POLICY)")
     parser.add_argument("--no-policy", action="store_true",
                         help="no policy: the default approvers, one approval decides")
     parser.add_argument("--outbox", type=Path, default=OUTBOX, help="where mails are written")
+    parser.add_argument("--sign-in", action="store_true",
+                        help="approvers sign in at a local OpenID provider first (needs Node.js; "
+                        "default policy local/policies/two-of-three-sign-in.json)")
+    parser.add_argument("--slack", action="store_true",
+                        help="also post the request to a local Slack stand-in, whose channel "
+                        "page takes clicks (default policy local/policies/two-of-three-slack.json)")
     args = parser.parse_args(argv)
+    if args.sign_in and args.policy == DEFAULT_POLICY:
+        args.policy = SIGN_IN_POLICY
+    elif args.slack and args.policy == DEFAULT_POLICY:
+        args.policy = SLACK_POLICY
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     try:
         status = run(args.pipeline.resolve(), args.port, args.action_seconds, args.wait_minutes,
                      None if args.no_policy else args.policy.resolve(),
-                     outbox=args.outbox.resolve())
+                     outbox=args.outbox.resolve(), sign_in=args.sign_in, slack=args.slack)
     except KeyboardInterrupt:
         print("\nStopped.")
         return

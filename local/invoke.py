@@ -1,7 +1,10 @@
 """Replay an event through a function of template.yaml against the offline stack, no Docker.
 
     python -m local.invoke NotifyFunction events/approval-request.json
-    python -m local.invoke DecideFunction events/decide-post-approve.json
+    python -m local.invoke DecideFunction events/decide-post-approve.json -v
+
+It prints what came out (the result, the page, the mails, the pipeline's stages) first; the
+functions' JSON log lines go to outbox/invoke.log, and follow the summary with -v.
 
 Before the event runs, the example pipeline is started and left waiting at its approval with
 the token the sample events were made for, so decide events act on a live approval. For the
@@ -12,12 +15,15 @@ decide and scheduled functions, that approval also goes through the notify funct
 from __future__ import annotations
 
 import argparse
+import contextlib
 import html
+import io
 import json
 import logging
 import re
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
@@ -28,6 +34,30 @@ from local.sample_events import SAMPLE_TOKEN
 from local.stack import PIPELINES, OfflineStack
 
 OUTBOX = ROOT / "outbox"
+LOG_FILE = OUTBOX / "invoke.log"
+
+
+@contextlib.contextmanager
+def captured_logs() -> Iterator[io.StringIO]:
+    """Everything the functions write to stdout while the replay runs: Powertools' Logger
+    writes its JSON lines there, through a handler that keeps the stream it found when the
+    function was loaded (so stdout is swapped in those handlers as well as redirected)."""
+    buffer = io.StringIO()
+    swapped: list[tuple[logging.StreamHandler[Any], Any]] = []
+    loggers = [logging.getLogger(), *(logger for logger in
+                                      logging.Logger.manager.loggerDict.values()
+                                      if isinstance(logger, logging.Logger))]
+    for logger in loggers:
+        for handler in logger.handlers:
+            if (isinstance(handler, logging.StreamHandler)
+                    and handler.stream in (sys.stdout, sys.__stdout__)):
+                swapped.append((handler, handler.setStream(buffer)))
+    try:
+        with contextlib.redirect_stdout(buffer):
+            yield buffer
+    finally:
+        for handler, stream in swapped:
+            handler.setStream(stream)
 
 
 def page_summary(body: str) -> str:
@@ -66,7 +96,27 @@ def with_form_token(event: dict[str, Any], decide: Any) -> dict[str, Any]:
     return dict(event, body=urlencode(fields), isBase64Encoded=False)
 
 
-def replay(function: str, event_path: Path, out: Any = sys.stdout) -> dict[str, Any]:
+def replay(function: str, event_path: Path, out: Any = sys.stdout,
+           verbose: bool = False) -> dict[str, Any]:
+    """Replay the event; print the summary, then (with `verbose`) the functions' logs."""
+    with captured_logs() as logs:
+        result, summary = run(function, event_path)
+    out.write(summary)
+    OUTBOX.mkdir(exist_ok=True)
+    LOG_FILE.write_text(logs.getvalue(), encoding="utf-8")
+    lines = logs.getvalue().count("\n")
+    if verbose:
+        print(f"function logs ({lines} lines, also in {LOG_FILE.relative_to(ROOT)}):", file=out)
+        out.write(logs.getvalue())
+    else:
+        print(f"function logs: {lines} lines in {LOG_FILE.relative_to(ROOT)} (-v prints them)",
+              file=out)
+    return result
+
+
+def run(function: str, event_path: Path) -> tuple[dict[str, Any], str]:
+    """The replay itself: the handler's result, and the summary to print."""
+    out = io.StringIO()
     template = load_template()
     specs = functions(template)
     if function not in specs:
@@ -109,16 +159,18 @@ def replay(function: str, event_path: Path, out: Any = sys.stdout) -> dict[str, 
         f"{s['stageName']}:{s.get('latestExecution', {}).get('status', 'None')}"
         for s in state["stageStates"])
     print(f"pipeline {pipeline}: {stages}", file=out)
-    return result if isinstance(result, dict) else {"result": result}
+    return (result if isinstance(result, dict) else {"result": result}), out.getvalue()
 
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("function", help="logical ID in template.yaml, e.g. NotifyFunction")
     parser.add_argument("event", type=Path, help="an event file, e.g. events/decide-get.json")
+    parser.add_argument("-v", "--verbose", action="store_true",
+                        help="print the functions' JSON logs after the summary")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING)
-    replay(args.function, args.event)
+    replay(args.function, args.event, verbose=args.verbose)
 
 
 if __name__ == "__main__":

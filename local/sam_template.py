@@ -92,8 +92,27 @@ def decide_function(template: Mapping[str, Any]) -> FunctionSpec:
     return matches[0]
 
 
+def _scheduled_targets(template: Mapping[str, Any]) -> set[str]:
+    """Functions a scheduled EventBridge rule of the template invokes (`!Ref Fn.Alias`,
+    `!GetAtt Fn.Arn`), by logical ID."""
+    targets = set()
+    for resource in template.get("Resources", {}).values():
+        properties = resource.get("Properties", {})
+        if resource.get("Type") == "AWS::Events::Rule" and "ScheduleExpression" in properties:
+            for target in properties.get("Targets", []):
+                arn = target.get("Arn")
+                if not isinstance(arn, dict):
+                    continue
+                reference = arn.get("Ref") or arn.get("Fn::GetAtt") or ""
+                name = reference[0] if isinstance(reference, list) else str(reference)
+                targets.add(name.split(".", 1)[0])
+    return targets
+
+
 def scheduled_function(template: Mapping[str, Any]) -> FunctionSpec:
-    matches = [f for f in functions(template).values() if "Schedule" in f.event_types]
+    ruled = _scheduled_targets(template)
+    matches = [f for f in functions(template).values()
+               if "Schedule" in f.event_types or f.logical_id in ruled]
     if len(matches) != 1:
         raise ValueError(f"expected exactly one scheduled function, found {len(matches)}")
     return matches[0]

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import email
 import email.policy
+import importlib.util
+import itertools
 import json
 import logging
 import os
@@ -26,12 +28,14 @@ from secrets import token_hex, token_urlsafe
 from typing import Any
 
 import boto3
+from botocore.exceptions import ClientError
 
 from local.apigateway import LocalApiGateway
 from local.codepipeline.engine import Engine
 from local.codepipeline.server import CodePipelineServer
 from local.faults import FaultProxy, Faults
 from local.lambda_context import LocalContext
+from local.lambda_endpoint import LambdaEndpoint
 from local.moto_endpoint import MotoEndpoint
 from local.offline import (
     ACCOUNT_ID,
@@ -41,10 +45,12 @@ from local.offline import (
     approval_subject,
     sns_event,
 )
+from local.oidc_provider import LocalOpenIDProvider
 from local.sam_template import (
     ROOT,
     FunctionSpec,
     decide_function,
+    functions,
     load_template,
     notify_function,
     parameter_defaults,
@@ -52,14 +58,22 @@ from local.sam_template import (
     scheduled_function,
     table_definition,
 )
+from local.slack import Interactions, SlackServer, Workspace
+from local.table_stream import TableStream
 
 log = logging.getLogger(__name__)
 
 TOPIC_NAME = "greenlight-approvals"
 TABLE_NAME = "greenlight-approvals"
 DEAD_LETTER_QUEUE = "greenlight-notify-dlq"
+TELL_FAILURE_QUEUE = "greenlight-tell-failures"
+# The account's SES send rate that GetAccount reports offline (a production account's first).
+SEND_RATE = 14.0
 SECRET_NAME = "greenlight/signing-key"  # noqa: S105 - a name, not a secret  # nosec B105
 VOTE_SECRET_NAME = "greenlight/vote-key"  # noqa: S105 - a name, not a secret  # nosec B105
+OIDC_SECRET_NAME = "greenlight/oidc-client-secret"  # noqa: S105 - a name  # nosec B105
+SLACK_TOKEN_NAME = "greenlight/slack-bot-token"  # noqa: S105 - a name  # nosec B105
+SLACK_SIGNING_NAME = "greenlight/slack-signing-secret"
 PIPELINES = ROOT / "local" / "pipelines"
 # Lambda retries a failed asynchronous invocation twice before the dead-letter queue.
 ASYNC_RETRIES = 2
@@ -86,6 +100,9 @@ QUIET_ENVIRONMENT = {
     "MOTO_ALLOW_NONEXISTENT_REGION": "true",
     "POWERTOOLS_TRACE_DISABLED": "true",
 }
+# moto keeps one account per process: a second stack in the same process (a test module's
+# own, say) names its resources apart from the first one's.
+_STACKS = itertools.count()
 
 
 @dataclass
@@ -111,6 +128,21 @@ def _parse_mail(raw: str) -> Mail:
     return Mail(str(message["To"]), str(message["Subject"]), raw, text, html)
 
 
+def answer_get_account() -> None:
+    """SES v2 GetAccount, which moto lacks: the account's quota, as SES reports it."""
+    from moto.sesv2.responses import SESV2Response
+
+    def get_account(self: Any) -> str:
+        return json.dumps({"ProductionAccessEnabled": True, "SendingEnabled": True,
+                           "SendQuota": {"Max24HourSend": 50000.0, "MaxSendRate": SEND_RATE,
+                                         "SentLast24Hours": 0.0}})
+
+    SESV2Response.get_account = get_account  # type: ignore[attr-defined]
+    from moto.sesv2 import urls
+
+    urls.url_paths.setdefault("{0}/v2/email/account$", SESV2Response.dispatch)
+
+
 class OfflineStack:
     """Start with `with OfflineStack(...) as stack:`; everything stops on exit."""
 
@@ -126,6 +158,8 @@ class OfflineStack:
         on_mail: Callable[[Mail], None] | None = None,
         clock: Callable[[], datetime] | None = None,
         faults: bool = False,
+        sign_in: bool = False,
+        slack: bool = False,
     ) -> None:
         self.template = load_template()
         self.parameters = parameter_defaults(self.template) | LOCAL_PARAMETERS | (parameters or {})
@@ -142,6 +176,18 @@ class OfflineStack:
         # proxies (local.faults), so tests can make AWS throttle, fail or hang.
         self.faults = faults
         self.fault_proxies: Faults | None = None
+        # With `sign_in`, a real OpenID provider (local.oidc_provider, Node.js) runs next to
+        # the stack, the functions get its OIDC_* settings, and the decide function runs on
+        # the stack's clock, so that a test can age a sign-in with time_offset.
+        self.sign_in = sign_in
+        self.identity_provider: LocalOpenIDProvider | None = None
+        # With `slack`, the Slack stand-in (local.slack) runs next to the stack: the functions
+        # get SLACK_* settings pointing at it, and it sends clicks and modal submissions to
+        # {api_url}/slack/interactions, signed with the app's signing secret, as Slack does.
+        self.slack = slack
+        self.slack_server: SlackServer | None = None
+        self.instance = next(_STACKS)
+        self._suffix = "" if self.instance == 0 else f"-{self.instance}"
         # Tokens the next approvals receive, in order, before fresh random ones.
         self.preset_tokens: deque[str] = deque()
         self.mails: list[Mail] = []
@@ -171,6 +217,7 @@ class OfflineStack:
     def start(self) -> None:
         self._set_environment(QUIET_ENVIRONMENT | self.extra_environment)
         logging.getLogger("werkzeug").setLevel(logging.WARNING)  # moto's per-request lines
+        answer_get_account()
         moto = MotoEndpoint().start()
         self._stops.append(moto.stop)
         self.moto_url = moto.url
@@ -202,9 +249,14 @@ class OfflineStack:
         self.decide_spec = decide_function(self.template)
         self.notify_spec = notify_function(self.template)
         self.remind_spec = scheduled_function(self.template)
+        self.tell_spec = functions(self.template)["TellFunction"]
         self.gateway = LocalApiGateway(self._invoke_decide, stage=self.parameters["ApiStageName"],
                                        port=self.api_port)
         self.api_url = self.gateway.url
+        if self.sign_in:
+            self._start_identity_provider()
+        if self.slack:
+            self._start_slack()
         names = self.parameters | {
             "SigningSecret": self.secret_arn,
             "VoteSigningSecret": self.vote_secret_arn,
@@ -215,16 +267,98 @@ class OfflineStack:
             "AWS::URLSuffix": "amazonaws.com",
             "AWS::Partition": "aws",
         }
-        for spec in (self.notify_spec, self.decide_spec, self.remind_spec):
+        for spec in (self.notify_spec, self.decide_spec, self.remind_spec, self.tell_spec):
             self._set_environment(self._function_environment(spec, names))
-        self.notify_handler = self.notify_spec.load_handler()
-        self.decide_handler = self.decide_spec.load_handler()
-        self.remind_handler = self.remind_spec.load_handler()
+        self.notify_handler = self._load_handler(self.notify_spec)
+        self.decide_handler = self._load_handler(self.decide_spec)
+        self.remind_handler = self._load_handler(self.remind_spec)
+        self.tell_handler = self._load_handler(self.tell_spec)
+        if self.sign_in:
+            sys.modules[self.decide_handler.__module__].clock = self.clock
         self.gateway.start()
         self._stops.append(self.gateway.stop)
+        # The table's stream to the tell function, read from moto itself: the fault proxies
+        # stand between the functions and AWS, not inside Lambda's event source mapping.
+        mapping = self.template["Resources"]["TellOnClose"]["Properties"]
+        self.table_stream = TableStream(
+            endpoint_url=self.moto_url, table_name=self.table_name, mapping=mapping,
+            invoke=lambda event: self._invoke_collecting(self.tell_handler)(
+                event, LocalContext(function_name="TellFunction")),
+            on_failure=self._tell_failed).start()
+        self._stops.append(self.table_stream.stop)
         worker = threading.Thread(target=self._deliver_forever, name="sns-to-notify", daemon=True)
         worker.start()
         self._stops.append(lambda: self._deliveries.put(None))
+        # Lambda's Invoke API for the functions, by logical ID (the redrive command uses it).
+        self.lambda_endpoint = LambdaEndpoint({
+            self.notify_spec.logical_id: self._invoke_collecting(self.notify_handler),
+            self.remind_spec.logical_id: self._invoke_collecting(self.remind_handler),
+            self.decide_spec.logical_id: self._invoke_decide,
+        }).start()
+        self._stops.append(self.lambda_endpoint.stop)
+        self._set_environment({"AWS_ENDPOINT_URL_LAMBDA": self.lambda_endpoint.url})
+
+    def _invoke_collecting(self, handler: Callable[[Any, Any], Any]) -> Callable[[Any, Any], Any]:
+        """The handler, then the mails it sent collected (and written to the outbox)."""
+        def invoke(event: Any, context: Any) -> Any:
+            try:
+                return handler(event, context)
+            finally:
+                self.collect_mails()
+        return invoke
+
+    def _start_identity_provider(self) -> None:
+        """The provider, with Greenlight registered at {api_url}/auth/callback, and its client
+        secret in Secrets Manager where the decide function reads it."""
+        provider = LocalOpenIDProvider(redirect_uris=[f"{self.api_url}/auth/callback"])
+        provider.start()
+        self._stops.append(provider.stop)
+        self.identity_provider = provider
+        arn = boto3.client("secretsmanager").create_secret(
+            Name=OIDC_SECRET_NAME + self._suffix, SecretString=provider.client_secret)["ARN"]
+        self.parameters = self.parameters | {
+            "OidcIssuer": provider.issuer, "OidcClientId": provider.client_id,
+            "OidcClientSecretArn": arn}
+
+    def _start_slack(self) -> None:
+        """The Slack stand-in, its bot token and signing secret in Secrets Manager where the
+        functions read them, and the template's Slack parameters pointing at both."""
+        signing_secret = token_hex(16)
+        server = SlackServer(Workspace(), request_url=f"{self.api_url}/slack/interactions",
+                             signing_secret=signing_secret).start()
+        self._stops.append(server.stop)
+        self.slack_server = server
+        secrets = boto3.client("secretsmanager")
+        token_arn = secrets.create_secret(Name=SLACK_TOKEN_NAME + self._suffix,
+                                          SecretString=server.workspace.bot_token)["ARN"]
+        signing_arn = secrets.create_secret(Name=SLACK_SIGNING_NAME + self._suffix,
+                                            SecretString=signing_secret)["ARN"]
+        self.parameters = self.parameters | {
+            "SlackBotTokenArn": token_arn, "SlackSigningSecretArn": signing_arn,
+            "SlackApiUrl": server.api_url}
+
+    @property
+    def slack_interactions(self) -> Interactions:
+        """The stand-in's way to click and submit as a Slack user would."""
+        assert self.slack_server is not None and self.slack_server.interactions is not None
+        return self.slack_server.interactions
+
+    def _load_handler(self, spec: FunctionSpec) -> Callable[[dict[str, Any], Any], Any]:
+        """The function's handler. A module binds its settings and clients at import, as in a
+        Lambda container; when another stack in this process already imported it, this stack
+        gets a copy of its own, as a second container would."""
+        module_name, _, attribute = spec.handler.rpartition(".")
+        loaded = sys.modules.get(module_name)
+        if loaded is None or loaded.__file__ is None:
+            return spec.load_handler()
+        name = f"{module_name}_stack{self.instance}"
+        found = importlib.util.spec_from_file_location(name, loaded.__file__)
+        assert found is not None and found.loader is not None
+        module = importlib.util.module_from_spec(found)
+        sys.modules[name] = module
+        self._stops.append(lambda: sys.modules.pop(name, None))
+        found.loader.exec_module(module)
+        return getattr(module, attribute)  # type: ignore[no-any-return]
 
     def _invoke_decide(self, event: dict[str, Any], context: Any) -> Any:
         # One execution environment: Lambda hands it one request at a time, and Powertools'
@@ -234,8 +368,13 @@ class OfflineStack:
 
     def clear_caches(self) -> None:
         """Forget cached secrets in every loaded function, as a fresh container would."""
-        for handler in (self.notify_handler, self.remind_handler, self.decide_handler):
+        for handler in (self.notify_handler, self.remind_handler, self.decide_handler,
+                        self.tell_handler):
             sys.modules[handler.__module__].secrets.clear_cache()
+        # The sign-in provider's metadata and keys, cached at the first sign-in.
+        provider = getattr(sys.modules[self.decide_handler.__module__], "provider", None)
+        if provider is not None:
+            provider.cache_clear()
 
     def _next_token(self) -> str:
         return self.preset_tokens.popleft() if self.preset_tokens else str(uuid.uuid4())
@@ -270,20 +409,36 @@ class OfflineStack:
         return env
 
     def _create_resources(self) -> None:
+        from moto.ses.models import ses_backends
+
+
+        suffix = self._suffix
         ses = boto3.client("sesv2")
-        ses.create_email_identity(EmailIdentity=self.parameters["SenderEmail"])
+        try:
+            ses.create_email_identity(EmailIdentity=self.parameters["SenderEmail"])
+        except ClientError as error:  # an earlier stack in this process verified it
+            if error.response.get("Error", {}).get("Code") != "AlreadyExistsException":
+                raise
+        # Mails an earlier stack in this process sent are not this stack's.
+        self._seen_messages = len(ses_backends[ACCOUNT_ID][REGION].sent_messages)
         secrets = boto3.client("secretsmanager")
-        self.secret_arn = secrets.create_secret(Name=SECRET_NAME,
+        self.secret_arn = secrets.create_secret(Name=SECRET_NAME + suffix,
                                                 SecretString=LOCAL_SIGNING_KEY)["ARN"]
-        self.vote_secret_arn = secrets.create_secret(Name=VOTE_SECRET_NAME,
+        self.vote_secret_arn = secrets.create_secret(Name=VOTE_SECRET_NAME + suffix,
                                                      SecretString=LOCAL_VOTE_KEY)["ARN"]
         sns = boto3.client("sns")
-        self.topic_arn = sns.create_topic(Name=TOPIC_NAME)["TopicArn"]
+        self.topic_arn = sns.create_topic(Name=TOPIC_NAME + suffix)["TopicArn"]
         sqs = boto3.client("sqs")
-        self.dead_letter_queue_url = sqs.create_queue(QueueName=DEAD_LETTER_QUEUE)["QueueUrl"]
-        self.table_name = TABLE_NAME
+        self.dead_letter_queue_url = sqs.create_queue(
+            QueueName=DEAD_LETTER_QUEUE + suffix)["QueueUrl"]
+        self.tell_failure_queue_url = sqs.create_queue(
+            QueueName=TELL_FAILURE_QUEUE + suffix)["QueueUrl"]
+        self.table_name = TABLE_NAME + suffix
+        stream = self.template["Resources"]["ApprovalsTable"]["Properties"]["StreamSpecification"]
         boto3.client("dynamodb").create_table(
-            TableName=TABLE_NAME, **table_definition(self.template, "ApprovalsTable"))
+            TableName=self.table_name, **table_definition(self.template, "ApprovalsTable"),
+            StreamSpecification={"StreamEnabled": True,
+                                 "StreamViewType": stream["StreamViewType"]})
 
     def codepipeline_as(self, principal_arn: str) -> Any:
         """A CodePipeline client whose calls the stand-in records as `principal_arn`'s: it
@@ -373,6 +528,22 @@ class OfflineStack:
                     boto3.client("sqs").send_message(QueueUrl=self.dead_letter_queue_url,
                                                      MessageBody=json.dumps(event))
         return None
+
+    def _tell_failed(self, event: dict[str, Any]) -> None:
+        """The mapping's on-failure destination: what Lambda sends is the batch's place in
+        the stream, not its records."""
+        records = event.get("Records", [])
+        boto3.client("sqs", endpoint_url=self.moto_url).send_message(
+            QueueUrl=self.tell_failure_queue_url, MessageBody=json.dumps({
+                "DDBStreamBatchInfo": {
+                    "streamArn": self.table_stream.stream_arn, "batchSize": len(records),
+                    "startSequenceNumber": records[0]["dynamodb"].get("SequenceNumber"),
+                    "endSequenceNumber": records[-1]["dynamodb"].get("SequenceNumber")}}))
+
+    def wait_for_outcomes(self, timeout: float = 30.0) -> bool:
+        """Block until the tell function has handled every change written to the table so
+        far (the outcome mails of every request closed by then)."""
+        return self.table_stream.wait_until_idle(timeout)
 
     def wait_for_deliveries(self, timeout: float = 30.0) -> bool:
         """Block until every published message has been handed to the notify function."""

@@ -6,20 +6,46 @@ offline stack (started only when a test asks for it) and each test uses pipeline
 
 from __future__ import annotations
 
+import atexit
 import json
+import os
 import re
+import shutil
+import tempfile
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import boto3
 import pytest
 
 from greenlight.rendering import Templates
 from local.stack import OfflineStack
+from tests.codepipeline.models import PROTOCOLS, write_model
 
 ROOT = Path(__file__).resolve().parent.parent
 EVENTS = ROOT / "events"
+
+# GREENLIGHT_CODEPIPELINE_PROTOCOL=cbor (or json) runs the whole suite with botocore resolving
+# CodePipeline to that wire protocol: before any client exists, a copy of botocore's model that
+# offers only that protocol goes first on AWS_DATA_PATH. Unset, botocore chooses as it ships.
+FORCED_PROTOCOL = os.environ.get("GREENLIGHT_CODEPIPELINE_PROTOCOL")
+if FORCED_PROTOCOL:
+    if FORCED_PROTOCOL not in PROTOCOLS:
+        raise pytest.UsageError(
+            f"GREENLIGHT_CODEPIPELINE_PROTOCOL must be one of {sorted(PROTOCOLS)}")
+    _models = Path(tempfile.mkdtemp(prefix="codepipeline-model-"))
+    atexit.register(shutil.rmtree, _models, ignore_errors=True)
+    write_model(PROTOCOLS[FORCED_PROTOCOL], _models)
+    os.environ["AWS_DATA_PATH"] = os.pathsep.join(
+        filter(None, [str(_models), os.environ.get("AWS_DATA_PATH")]))
+
+
+def pytest_report_header() -> str:
+    """Which protocol botocore resolves CodePipeline to in this run, as a client reports it."""
+    client = boto3.session.Session().client("codepipeline", region_name="us-east-1")
+    return f"codepipeline protocol: {client.meta.service_model.resolved_protocol}"
 
 
 def load_event(name: str) -> dict[str, Any]:
@@ -75,6 +101,10 @@ def offline_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[OfflineS
 def stack(offline_stack: OfflineStack) -> Iterator[OfflineStack]:
     """The session's offline stack; signing keys are read afresh after each test."""
     yield offline_stack
+    # Outcome mails go out after the response (the table's stream): they land within the
+    # test that caused them, not in the next one's mails.
+    offline_stack.wait_for_outcomes()
+    offline_stack.collect_mails()
     offline_stack.time_offset = timedelta(0)
     offline_stack.clear_caches()
 

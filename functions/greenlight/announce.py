@@ -7,7 +7,9 @@ import logging
 from collections.abc import Collection
 from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+from botocore.exceptions import BotoCoreError, ClientError
 
 from greenlight.approval import (
     ApprovalRequest,
@@ -16,6 +18,7 @@ from greenlight.approval import (
     parse_approval_message,
     within_longest_wait,
 )
+from greenlight.delivery import deliver_once
 from greenlight.identity import find_requester
 from greenlight.links import ApprovalContext, ApprovalRef, token_digest
 from greenlight.mail import ApprovalEmail, compose_approval_email, send_all
@@ -23,7 +26,10 @@ from greenlight.notices import report_unmeetable
 from greenlight.pipeline import NotLive, confirm_live, look_up_run
 from greenlight.policy import Policy, approvals_needed
 from greenlight.rendering import Templates
-from greenlight.store import PENDING, RequestRecord, claim_mail, open_request, settle_mail
+from greenlight.store import PENDING, RequestRecord, open_request
+
+if TYPE_CHECKING:
+    from greenlight.slack_sync import SlackAccess
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +44,7 @@ class Announcement:
     mails: int = 0
     detail: str = ""
     unmeetable: bool = False  # the rule cannot be met once the requester is left out
+    slack_failed: str | None = None  # Slack's error code, when the channel message failed
 
 
 def ref_of(request: ApprovalRequest) -> ApprovalRef:
@@ -67,13 +74,16 @@ def note_for(record: RequestRecord) -> str | None:
 def compose_for(ref: ApprovalRef, expires: datetime, context: ApprovalContext,
                 requesters: Collection[str] | None, recipients: tuple[str, ...],
                 *, keys: list[str], api_url: str, templates: Templates,
-                reminder: bool = False, note: str | None = None) -> list[ApprovalEmail]:
-    """Each recipient's approval mail; `requesters` are told their approval will not count."""
+                reminder: bool = False, note: str | None = None, needed: int = 1,
+                asked: tuple[str, ...] = ()) -> list[ApprovalEmail]:
+    """Each recipient's approval mail; `requesters` are told their approval will not count.
+    The mail says how many approvals of the `asked` approvers are `needed`."""
     mine = set(requesters or ())
     return [
         compose_approval_email(ref, expires, context, approver, keys=keys, api_url=api_url,
                                templates=templates, reminder=reminder,
-                               self_requested=approver in mine, note=note)
+                               self_requested=approver in mine, note=note, needed=needed,
+                               asked=asked or recipients)
         for approver in recipients
     ]
 
@@ -91,6 +101,7 @@ def announce(
     now: datetime,
     policy: Policy | None = None,
     table: Any | None = None,
+    slack: SlackAccess | None = None,
 ) -> Announcement:
     """Mail every approver the policy names a signed Approve and Reject link.
 
@@ -123,7 +134,8 @@ def announce(
     context, origin = look_up_run(codepipeline, request, live.execution_id)
     requester = find_requester(origin, request.custom_data, policy.identities)
     requesters = requester.approvers_among(rule.approvers)
-    context = replace(context, requester=requester.shown, requesters=",".join(requesters))
+    context = replace(context, requester=requester.shown, requesters=",".join(requesters),
+                      console_link=request.console_link)
     ref = ref_of(request)
     record = RequestRecord(
         request_id=ref.token_digest, pipeline=ref.pipeline, stage=ref.stage,
@@ -134,7 +146,6 @@ def announce(
         requester_conflict=requester.conflict, separation=rule.separation,
         extra_approvals=approvals_needed(rule.min_approvals, rule.separation,
                                          requester.known) - rule.min_approvals)
-    before = after = None
     if table is not None:
         record = open_request(
             table, request_id=ref.token_digest, pipeline=ref.pipeline, stage=ref.stage,
@@ -142,27 +153,42 @@ def announce(
             rule=rule.as_record(), requester=record.requester, requesters=record.requesters,
             requester_known=record.requester_known,
             requester_conflict=record.requester_conflict,
-            approvals_needed=record.approvals_needed, now=now)
+            approvals_needed=record.approvals_needed, now=now, seal_keys=keys)
         if record.status != PENDING:
             return Announcement("closed", detail=where)
         # A redelivery shows, and mails, what the first delivery recorded: its approvers and
         # requesters, whatever the policy says now.
         context = record.context
 
-        def before(email: ApprovalEmail) -> bool:
-            return claim_mail(table, ref.token_digest, email.recipient, now)
-
-        def after(email: ApprovalEmail, sent: bool) -> None:
-            settle_mail(table, ref.token_digest, email.recipient, sent, now)
-
     emails = compose_for(ref, request.expires, context, record.requesters, record.approvers,
                          keys=keys, api_url=api_url, templates=templates,
-                         note=note_for(record))
-    sent = send_all(sesv2, sender, emails, now, before, after)
+                         note=note_for(record), needed=record.approvals_needed,
+                         asked=record.approvers)
+    # With a table, each mail is claimed first (all in one write), so a redelivery mails
+    # nobody twice.
+    sent = (deliver_once(table, ref.token_digest, emails, sesv2=sesv2, sender=sender, now=now)
+            if table is not None else send_all(sesv2, sender, emails, now))
     if not record.meetable:
         log.warning("approval rule cannot be met", extra={
             "where": where, "approvals_needed": record.approvals_needed,
             "eligible": len(record.eligible)})
         report_unmeetable(record, table=table, sesv2=sesv2, sender=sender,
                           templates=templates, now=now)
-    return Announcement("sent", mails=sent, detail=where, unmeetable=not record.meetable)
+    slack_failed = (post_to_slack(record, slack=slack, table=table, now=now)
+                    if slack is not None and table is not None else None)
+    return Announcement("sent", mails=sent, detail=where, unmeetable=not record.meetable,
+                        slack_failed=slack_failed)
+
+
+def post_to_slack(record: RequestRecord, *, slack: SlackAccess, table: Any,
+                  now: datetime) -> str | None:
+    """The request's message in its rule's channel, after the mails: a failure here is
+    logged and left for the sweep to post again, and never fails the mails."""
+    from greenlight.slack_sync import post_request
+
+    try:
+        failure = post_request(record, slack=slack, table=table, now=now)
+    except (ClientError, BotoCoreError) as error:  # the claim could not be written
+        log.warning("slack post failed", extra={"error": type(error).__name__})
+        return type(error).__name__
+    return failure.error if failure is not None else None

@@ -35,6 +35,23 @@ def mac_status(record: RequestRecord, vote: Vote, vote_keys: list[str] | None) -
     return "MAC INVALID (not counted)"
 
 
+def signed_in_as(identity: dict[str, Any]) -> str:
+    """How a vote's approver was verified: who signed in, where, when and how; or the Slack
+    user and team a vote from Slack came from."""
+    if identity.get("via") == "slack":
+        return (f"via Slack ({identity.get('slack_user_id', '-')}, "
+                f"{identity.get('slack_team_id', '-')})")
+    parts = [f"signed in as {identity.get('email', '-')} via {identity.get('issuer', '-')}",
+             f"sub {identity.get('sub', '-')}"]
+    if identity.get("auth_time"):
+        parts.append(f"authenticated {identity['auth_time']}")
+    if identity.get("amr"):
+        parts.append(f"amr {','.join(str(m) for m in identity['amr'])}")
+    if identity.get("acr"):
+        parts.append(f"acr {identity['acr']}")
+    return "; ".join(parts)
+
+
 def write_text(records: Iterable[RequestRecord], out: TextIO,
                vote_keys: list[str] | None = None) -> None:
     for record in records:
@@ -59,6 +76,8 @@ def write_text(records: Iterable[RequestRecord], out: TextIO,
             out.write(f"  vote       {_utc(vote.at)}  {vote.approver}  {vote.decision}"
                       f"  from {vote.source_ip or '-'}{comment}{late}"
                       f"  [{mac_status(record, vote, vote_keys)}]\n")
+            if vote.identity:
+                out.write(f"  verified   {signed_in_as(vote.identity)}\n")
         if record.decided_at:
             detail = record.summary or record.reason or ""
             out.write(f"  closed     {_utc(record.decided_at)}  {detail}\n")

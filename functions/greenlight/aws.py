@@ -27,3 +27,15 @@ INTERACTIVE_CONFIG = Config(
 
 def client(service: str, config: Config = CLIENT_CONFIG) -> Any:
     return boto3.client(service, config=config)  # type: ignore[call-overload]
+
+
+def send_through(sesv2: Any, configuration_set: str | None) -> Any:
+    """The SES client, set once per container to name `configuration_set` (if any) in every
+    SendEmail it makes: SES then applies the set's event publishing and IP pool, and IAM
+    checks ses:SendEmail on the set as well as on the identity."""
+    if configuration_set:
+        def name_the_set(params: dict[str, Any], **_: Any) -> None:
+            params.setdefault("ConfigurationSetName", configuration_set)
+
+        sesv2.meta.events.register("provide-client-params.sesv2.SendEmail", name_the_set)
+    return sesv2

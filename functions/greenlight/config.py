@@ -6,6 +6,7 @@ import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from email.utils import formataddr
 from urllib.parse import urlsplit
 
 EMAIL = re.compile(r"^[^@\s<>,;\"]+@[^@\s<>,;\"]+\.[^@\s<>,;\"]+$")
@@ -68,6 +69,43 @@ def _optional(env: Mapping[str, str], name: str) -> str | None:
     return env.get(name, "").strip() or None
 
 
+SES_CONFIGURATION_SET = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+# A display name shows beside the address: it may not look like an address itself, nor carry
+# quotes, brackets or characters that would end the header or hide what it says.
+SENDER_NAME = re.compile(
+    r"^[^@<>\"\\\x00-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]{1,64}$")
+
+
+@dataclass(frozen=True)
+class MailDelivery:
+    """How SES sends: the From mailbox (with its display name) and the configuration set."""
+
+    sender_email: str
+    sender_name: str | None = None
+    configuration_set: str | None = None
+
+    @property
+    def mail_from(self) -> str:
+        """`Greenlight <approvals@example.com>`, or the bare address without a name."""
+        if not self.sender_name:
+            return self.sender_email
+        return formataddr((self.sender_name, self.sender_email))
+
+    @classmethod
+    def from_env(cls, sender_email: str, env: Mapping[str, str]) -> MailDelivery:
+        name = _optional(env, "SENDER_NAME")
+        if name is not None and not SENDER_NAME.fullmatch(name):
+            raise ConfigurationError(
+                f"SENDER_NAME holds {name!a}: at most 64 characters, without @ < > \" \\ "
+                "or control and invisible characters")
+        configuration_set = _optional(env, "SES_CONFIGURATION_SET")
+        if configuration_set is not None and not SES_CONFIGURATION_SET.fullmatch(
+                configuration_set):
+            raise ConfigurationError(f"SES_CONFIGURATION_SET holds {configuration_set!r}, "
+                                     "which is not a configuration set name")
+        return cls(sender_email, name, configuration_set)
+
+
 @dataclass(frozen=True)
 class NotifySettings:
     sender_email: str
@@ -77,6 +115,7 @@ class NotifySettings:
     approvals_table: str | None = None
     policy_json: str | None = None
     policy_parameter: str | None = None
+    delivery: MailDelivery | None = None
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] = os.environ) -> NotifySettings:
@@ -88,14 +127,16 @@ class NotifySettings:
         if policy_json and policy_parameter:
             raise ConfigurationError(
                 "set APPROVAL_POLICY or APPROVAL_POLICY_PARAMETER, not both")
+        sender = _email("SENDER_EMAIL", _required(env, "SENDER_EMAIL"))
         return cls(
-            sender_email=_email("SENDER_EMAIL", _required(env, "SENDER_EMAIL")),
+            sender_email=sender,
             approver_emails=approvers,
             signing_secret_arn=_required(env, "SIGNING_SECRET_ARN"),
             approval_api_url=_api_url(env),
             approvals_table=_optional(env, "APPROVALS_TABLE"),
             policy_json=policy_json,
             policy_parameter=policy_parameter,
+            delivery=MailDelivery.from_env(sender, env),
         )
 
 
@@ -106,15 +147,18 @@ class DecideSettings:
     sender_email: str | None = None
     # The key of the votes' MACs; needed wherever votes are kept (with APPROVALS_TABLE).
     vote_signing_secret_arn: str | None = None
+    delivery: MailDelivery | None = None
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] = os.environ) -> DecideSettings:
         table = _optional(env, "APPROVALS_TABLE")
-        sender = _optional(env, "SENDER_EMAIL")
+        raw_sender = _optional(env, "SENDER_EMAIL")
+        sender = _email("SENDER_EMAIL", raw_sender) if raw_sender else None
         return cls(
             signing_secret_arn=_required(env, "SIGNING_SECRET_ARN"),
             approvals_table=table,
-            sender_email=_email("SENDER_EMAIL", sender) if sender else None,
+            sender_email=sender,
+            delivery=MailDelivery.from_env(sender, env) if sender else None,
             vote_signing_secret_arn=(_required(env, "VOTE_SIGNING_SECRET_ARN") if table
                                      else _optional(env, "VOTE_SIGNING_SECRET_ARN")),
         )
@@ -127,13 +171,33 @@ class RemindSettings:
     approval_api_url: str
     approvals_table: str
     vote_signing_secret_arn: str
+    delivery: MailDelivery | None = None
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] = os.environ) -> RemindSettings:
+        sender = _email("SENDER_EMAIL", _required(env, "SENDER_EMAIL"))
         return cls(
-            sender_email=_email("SENDER_EMAIL", _required(env, "SENDER_EMAIL")),
+            sender_email=sender,
+            delivery=MailDelivery.from_env(sender, env),
             signing_secret_arn=_required(env, "SIGNING_SECRET_ARN"),
             approval_api_url=_api_url(env),
             approvals_table=_required(env, "APPROVALS_TABLE"),
             vote_signing_secret_arn=_required(env, "VOTE_SIGNING_SECRET_ARN"),
         )
+
+
+@dataclass(frozen=True)
+class TellSettings:
+    """The outcome mails' function (greenlight.tell): who sends, where the votes are, and the
+    key their MACs verify under (a forged vote is never named in an outcome mail)."""
+
+    delivery: MailDelivery
+    approvals_table: str
+    vote_signing_secret_arn: str
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] = os.environ) -> TellSettings:
+        sender = _email("SENDER_EMAIL", _required(env, "SENDER_EMAIL"))
+        return cls(delivery=MailDelivery.from_env(sender, env),
+                   approvals_table=_required(env, "APPROVALS_TABLE"),
+                   vote_signing_secret_arn=_required(env, "VOTE_SIGNING_SECRET_ARN"))

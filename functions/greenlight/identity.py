@@ -1,7 +1,9 @@
 """Who is who: the IAM principal that started a run, a commit author, a name declared in
-CustomData and an approver's address all resolve here, and only here, to one person's address.
+CustomData, an OpenID subject, a Slack user and an approver's address all resolve here, and
+only here, to one person's address.
 
-Every check that asks "is this approver the one who asked for the run?" asks this module.
+Every check that asks "is this approver the one who asked for the run?" or "is who signed in
+this link's approver?" asks this module.
 Names compare case-insensitively. A principal is looked up in the policy's `identities` by its
 full ARN, then `ROLE/SESSION`, then the session or user name; a name that is itself an address
 (an IAM Identity Center session is named after its user's address) is that person.
@@ -10,8 +12,10 @@ full ARN, then `ROLE/SESSION`, then the session or user name; a name that is its
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from typing import TypeVar
+from urllib.parse import urlsplit
 
 from greenlight.config import normalise_email
 
@@ -163,3 +167,94 @@ def find_requester(origin: RunOrigin, custom_data: str | None,
         known=resolved is not None and not conflict,
         conflict=conflict,
     )
+
+
+# Sign-in (OpenID Connect)
+
+
+def oidc_name(issuer: str, subject: str) -> str:
+    """How the policy's `identities` name an OpenID subject: oidc:<issuer>#<sub>, as written."""
+    return f"oidc:{issuer}#{subject}"
+
+
+def signed_in_approvers(issuer: str, subject: str, email: str,
+                        identities: Mapping[str, str]) -> set[str]:
+    """The approver addresses a verified sign-in stands for: its verified address, what the
+    policy maps that address to, and what it maps the subject (oidc:<issuer>#<sub>) to."""
+    found = {email.lower()}
+    mapped = resolve(email, identities)
+    if mapped:
+        found.add(mapped.lower())
+    by_subject = identities.get(oidc_name(issuer, subject))
+    if by_subject:
+        found.add(by_subject.lower())
+    return found
+
+
+def issuer_host(issuer: str) -> str:
+    """The provider as a person reads it: login.acme.com (with its port, if any)."""
+    parts = urlsplit(issuer)
+    host = parts.hostname or issuer
+    return f"{host}:{parts.port}" if parts.port else host
+
+
+# Slack
+
+
+SLACK_IDENTITY_PREFIX = "slack:"
+Found = TypeVar("Found")  # how a directory lookup says Slack could not be asked
+
+
+def slack_name(user_id: str) -> str:
+    """How the policy's `identities` name a Slack user: `slack:U0123`, lower-cased as the
+    policy keeps every name."""
+    return f"{SLACK_IDENTITY_PREFIX}{user_id}".lower()
+
+
+def approver_of_slack_user(user_id: str, team_id: str, *, approvers: Iterable[str],
+                           identities: Mapping[str, str], home_team: str | None,
+                           email_of: Callable[[str], str | Found | None],
+                           user_of: Callable[[str], str | Found | None],
+                           ) -> str | Found | None:
+    """The approver's address a Slack user votes as, or None if they are none of
+    `approvers` (the request's). In order:
+
+    1. the policy's `identities` (`"slack:U0123": "alice@example.com"`), for any team;
+    2. for a user of the bot's own workspace (`home_team`) only, the address on their
+       profile (`email_of`, users.info), then each approver's address looked up (`user_of`,
+       users.lookupByEmail) to find the one that is theirs. A guest from another workspace
+       in a shared channel is matched only through `identities`.
+
+    The lookups answer an address or user id, None, or something else that says Slack could
+    not be asked; that is returned, and the caller refuses the vote for now rather than guess.
+    A Slack user and the address they resolve to are one person: one vote between them.
+    """
+    listed = tuple(approvers)
+    mapped = identities.get(slack_name(user_id))
+    if mapped:
+        return mapped if mapped in listed else None
+    if home_team is None or team_id != home_team:
+        return None
+    email = email_of(user_id)
+    if email is not None and not isinstance(email, str):
+        return email
+    if email is not None:
+        address = resolve(email, identities)
+        if address in listed:
+            return address
+    failure: Found | None = None
+    for address in listed:
+        found = user_of(address)
+        if found is not None and not isinstance(found, str):
+            failure = failure or found
+        elif found == user_id:
+            return address
+    return failure
+
+
+def slack_identities_of(approvers: Iterable[str],
+                        identities: Mapping[str, str]) -> dict[str, str]:
+    """The policy's `slack:` identities that name one of `approvers` (pinned with a request)."""
+    listed = set(approvers)
+    return {name: address for name, address in identities.items()
+            if name.startswith(SLACK_IDENTITY_PREFIX) and address in listed}

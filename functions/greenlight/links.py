@@ -82,6 +82,8 @@ class ApprovalContext:
     # The approvers who count as the requester, comma-separated ("" for nobody), fixed when
     # the request was first announced: without a table, the link is where this is kept.
     requesters: str | None = None
+    # The pipeline in the CodePipeline console, as the approval message's consoleLink gave it.
+    console_link: str | None = None
 
 
 @dataclass(frozen=True)

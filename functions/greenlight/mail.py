@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import logging
+import threading
+import time
+import weakref
+from collections import deque
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -11,9 +15,10 @@ from email.header import Header
 from email.mime.multipart import MIMEMultipart
 from email.mime.text import MIMEText
 from email.policy import compat32
-from email.utils import format_datetime, make_msgid
+from email.utils import format_datetime, make_msgid, parseaddr
 from typing import Any
 
+from greenlight.aws import send_through  # noqa: F401  (where the handlers took it from)
 from greenlight.links import (
     ApprovalContext,
     ApprovalRef,
@@ -24,14 +29,58 @@ from greenlight.links import (
 )
 from greenlight.rendering import Templates
 from greenlight.text import one_line  # headers: no CR, LF, control or bidi characters
+from greenlight.wording import needed_line
 
 log = logging.getLogger(__name__)
 # SMTP's line endings with the compat32 machinery email.mime builds on.
 CRLF = compat32.clone(linesep="\r\n")
 
 MAX_SUBJECT = 200
-# SES accounts start at 1 to 14 sends a second; a few at once stays within that with retries.
-MAX_PARALLEL_SENDS = 4
+# Sends in flight at once, at most; the account's send rate (GetAccount) paces them below it.
+MAX_PARALLEL_SENDS = 16
+# When SES cannot say the account's rate (GetAccount denied or failing): the sandbox's rate.
+FALLBACK_SEND_RATE = 1.0
+# Per client, so per container; a client that goes away takes its entry with it.
+_send_rates: weakref.WeakKeyDictionary[Any, float] = weakref.WeakKeyDictionary()
+
+
+def max_send_rate(sesv2: Any) -> float:
+    """The account's SES send rate (mails a second), read once per client, so per container."""
+    known = _send_rates.get(sesv2)
+    if known is not None:
+        return known
+    try:
+        quota = sesv2.get_account().get("SendQuota") or {}
+        rate = max(FALLBACK_SEND_RATE, float(quota.get("MaxSendRate") or FALLBACK_SEND_RATE))
+    except Exception as error:  # the mails still go out, at the slowest rate SES allows
+        log.warning("send rate unknown", extra={"error_type": type(error).__name__})
+        rate = FALLBACK_SEND_RATE
+    _send_rates[sesv2] = rate
+    return rate
+
+
+class SendPace:
+    """At most `rate` sends start in any one second (a sliding window), however many threads
+    send: each waits for the slot the oldest send of the window frees."""
+
+    def __init__(self, rate: float, clock: Callable[[], float] = time.monotonic,
+                 sleep: Callable[[float], None] = time.sleep) -> None:
+        self.per_second = max(1, int(rate))
+        self.clock, self.sleep = clock, sleep
+        self.started: deque[float] = deque()
+        self.lock = threading.Lock()
+
+    def wait(self) -> None:
+        while True:
+            with self.lock:
+                now = self.clock()
+                while self.started and now - self.started[0] >= 1.0:
+                    self.started.popleft()
+                if len(self.started) < self.per_second:
+                    self.started.append(now)
+                    return
+                wait = 1.0 - (now - self.started[0])
+            self.sleep(max(wait, 0.001))
 
 
 @dataclass(frozen=True)
@@ -59,6 +108,8 @@ def compose_approval_email(
     reminder: bool = False,
     self_requested: bool = False,
     note: str | None = None,
+    needed: int = 1,
+    asked: tuple[str, ...] = (),
 ) -> ApprovalEmail:
     """One approver's mail with its two signed links, each valid until the request expires."""
     links = {}
@@ -84,6 +135,7 @@ def compose_approval_email(
         "reminder": reminder,
         "self_requested": self_requested,
         "note": note,  # greenlight.announce.approval_note: how many approvals it needs
+        "needed_line": needed_line(needed, asked or (approver,), approver),
     }
     return ApprovalEmail(
         recipient=approver,
@@ -116,7 +168,7 @@ def to_mime(email: ApprovalEmail, sender: str, now: datetime) -> bytes:
     message["Subject"] = (email.subject if email.subject.isascii()
                           else Header(email.subject, "utf-8").encode())
     message["Date"] = format_datetime(now)
-    message["Message-ID"] = make_msgid(domain=sender.rpartition("@")[2])
+    message["Message-ID"] = make_msgid(domain=parseaddr(sender)[1].rpartition("@")[2])
     message["Auto-Submitted"] = "auto-generated"
     message.attach(MIMEText(email.text, "plain", "utf-8"))
     message.attach(MIMEText(email.html, "html", "utf-8"))
@@ -124,7 +176,8 @@ def to_mime(email: ApprovalEmail, sender: str, now: datetime) -> bytes:
 
 
 def send_one(sesv2: Any, sender: str, email: ApprovalEmail, now: datetime) -> str:
-    """SendEmail with raw MIME; throttling is retried by the client's standard retry mode."""
+    """SendEmail with raw MIME; throttling is retried by the client's standard retry mode.
+    `sender` is the From mailbox, with or without a display name; SES takes either form."""
     response = sesv2.send_email(
         FromEmailAddress=sender,
         Destination={"ToAddresses": [email.recipient]},
@@ -137,38 +190,36 @@ class SendFailed(RuntimeError):
     """At least one mail could not be sent; raised so the event is retried, then dead-lettered."""
 
 
-def send_all(sesv2: Any, sender: str, emails: Iterable[ApprovalEmail], now: datetime,
-             before: Callable[[ApprovalEmail], bool] | None = None,
-             after: Callable[[ApprovalEmail, bool], None] | None = None) -> int:
-    """Send every mail, a few at a time; raise SendFailed if any failed after retries.
-
-    `before` may veto a mail (False: already sent by an earlier delivery); `after` learns
-    whether each attempted mail went out.
-    """
+def send_each(sesv2: Any, sender: str, emails: Iterable[ApprovalEmail],
+              now: datetime) -> tuple[list[ApprovalEmail], list[ApprovalEmail]]:
+    """Send every mail, in parallel within the account's send rate: (sent, failed)."""
     batch = list(emails)
+    if not batch:
+        return [], []
+    rate = max_send_rate(sesv2)
+    pace = SendPace(rate)
 
-    def deliver(email: ApprovalEmail) -> bool:
-        if before is not None and not before(email):
-            return False
-        try:
-            send_one(sesv2, sender, email, now)
-        except Exception:
-            if after is not None:
-                after(email, False)
-            raise
-        if after is not None:
-            after(email, True)
-        return True
+    def deliver(email: ApprovalEmail) -> None:
+        pace.wait()
+        send_one(sesv2, sender, email, now)
 
-    failures = sent = 0
-    with ThreadPoolExecutor(max_workers=max(1, min(MAX_PARALLEL_SENDS, len(batch)))) as pool:
-        for future in [pool.submit(deliver, email) for email in batch]:
+    sent, failed = [], []
+    workers = max(1, min(MAX_PARALLEL_SENDS, int(rate), len(batch)))
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        for email, future in [(email, pool.submit(deliver, email)) for email in batch]:
             error = future.exception()
-            if error is not None:
-                failures += 1
+            if error is None:
+                sent.append(email)
+            else:
+                failed.append(email)
                 log.error("mail not sent", extra={"error_type": type(error).__name__})
-            elif future.result():
-                sent += 1
-    if failures:
-        raise SendFailed(f"{failures} of {len(batch)} mails were not sent")
-    return sent
+    return sent, failed
+
+
+def send_all(sesv2: Any, sender: str, emails: Iterable[ApprovalEmail], now: datetime) -> int:
+    """Send every mail; raise SendFailed if any failed after retries."""
+    batch = list(emails)
+    sent, failed = send_each(sesv2, sender, batch, now)
+    if failed:
+        raise SendFailed(f"{len(failed)} of {len(batch)} mails were not sent")
+    return len(sent)

@@ -7,9 +7,10 @@ import logging
 from datetime import datetime
 from typing import Any
 
+from greenlight.delivery import deliver_once
 from greenlight.mail import SendFailed, compose_notice, send_all
 from greenlight.rendering import Templates
-from greenlight.store import RequestRecord, mark_once
+from greenlight.store import OUTCOME_MAILS, RequestRecord, mark_once
 
 log = logging.getLogger(__name__)
 
@@ -26,21 +27,17 @@ HEADLINES = {
 
 def tell_outcome(record: RequestRecord, *, table: Any, sesv2: Any, sender: str,
                  templates: Templates, now: datetime) -> int:
-    """Mail every approver and follower what happened, once per request."""
-    if not mark_once(table, record.request_id, "outcome_mailed_at", now):
-        return 0
+    """Mail every approver and follower what happened, each once (claimed per recipient in
+    `outcome_mails`). Raises SendFailed if some could not be sent: their claims are released,
+    so the caller's retry (the stream's, or the next sweep) sends those and only those."""
     word, explanation = HEADLINES.get(record.status, ("Closed", "The approval is closed."))
     headline = f"{word}: {record.pipeline} / {record.action}"
     recipients = list(dict.fromkeys([*record.approvers, *record.notify]))
     mails = [compose_notice(r, headline, "outcome", templates, record=record,
                             headline=headline, explanation=explanation)
              for r in recipients]
-    try:
-        return send_all(sesv2, sender, mails, now)
-    except SendFailed:
-        # The decision itself stands; a missing outcome mail must not undo or hide it.
-        log.error("outcome mails not all sent", extra={"request_status": record.status})
-        return 0
+    return deliver_once(table, record.request_id, mails, sesv2=sesv2, sender=sender, now=now,
+                        box=OUTCOME_MAILS, told=True)
 
 
 def report_unmeetable(record: RequestRecord, *, table: Any | None, sesv2: Any, sender: str,

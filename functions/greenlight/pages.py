@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
-from greenlight.links import LinkClaims
+from greenlight.links import Decision, LinkClaims, sign_link
 from greenlight.pipeline import ApprovalOutcome
-from greenlight.rendering import Templates
+from greenlight.rendering import Templates, utc
 from greenlight.store import RequestRecord
+from greenlight.wording import needed_line, started_line
 
 
 @dataclass(frozen=True)
@@ -54,6 +55,11 @@ PROBLEMS = {
                        "Greenlight has no record of the approval request this link was made "
                        "for, so it cannot count a vote on it.", "info"),
     "closed": Problem(409, "This approval is no longer pending", "", "info"),
+    "altered": Problem(409, "This approval cannot be decided here",
+                       "The record of this approval request was changed outside Greenlight, "
+                       "so Greenlight will not count or submit any vote on it. Nothing was "
+                       "decided. Decide in the CodePipeline console, and tell whoever runs "
+                       "Greenlight."),
     "method": Problem(405, "Method not allowed",
                       "Approval links are opened with GET and decided with the page's form.",
                       headers={"Allow": "GET, HEAD, POST"}),
@@ -90,6 +96,42 @@ CLOSED_MESSAGES = {
 }
 
 
+def switch_link(claims: LinkClaims, keys: list[str], record: RequestRecord | None) -> str | None:
+    """The signed link for the other decision, relative to this one (a sibling under
+    /approvals/), so the review page can offer it; None where that decision is refused
+    (the requester's own approval). It decides nothing either: its page asks again."""
+    other = Decision.REJECT if claims.decision is Decision.APPROVE else Decision.APPROVE
+    if other is Decision.APPROVE:
+        requesters = (record.requesters if record is not None
+                      else (claims.context.requesters or "").split(","))
+        if claims.approver in requesters:
+            return None
+    return sign_link(replace(claims, decision=other), keys)
+
+
+def review_values(claims: LinkClaims, keys: list[str],
+                  record: RequestRecord | None) -> dict[str, str | None]:
+    """What the review page says beyond the claims: what is needed (with a table, where the
+    approvers are recorded), who started the run, and the link to the other decision."""
+    return {
+        "needed_line": (needed_line(record.approvals_needed, record.approvers, claims.approver)
+                        if record is not None else None),
+        "started_line": started_line(claims.context),
+        "switch_link": switch_link(claims, keys, record),
+    }
+
+
+def voted_message(claims: LinkClaims | None, record: RequestRecord | None) -> str | None:
+    """What "You have already voted" says: the pipeline, and the vote as it is recorded."""
+    if claims is None or record is None or claims.approver not in record.votes:
+        return None
+    vote = record.votes[claims.approver]
+    verb = "approved" if vote.decision == "approve" else "rejected"
+    said = f' with "{vote.comment}"' if vote.comment else ""
+    return (f"You {verb} {claims.pipeline} ({claims.stage} / {claims.action}) on "
+            f"{utc(vote.at)}{said}. Your vote is recorded; a link counts once.")
+
+
 def problem_page(templates: Templates, kind: str, *, status: int | None = None,
                  message: str | None = None, claims: LinkClaims | None = None,
                  outcome: ApprovalOutcome | None = None,
@@ -100,6 +142,8 @@ def problem_page(templates: Templates, kind: str, *, status: int | None = None,
         text = OUTCOME_MESSAGES.get(outcome.reason, OUTCOME_MESSAGES["unknown"])
     elif kind == "closed" and record is not None:
         text = CLOSED_MESSAGES.get(record.status, OUTCOME_MESSAGES["unknown"])
+    elif kind == "voted":
+        text = voted_message(claims, record) or text
     html = templates.page("pages/problem.html.j2", title=problem.title, message=text,
                           tone=problem.tone, claims=claims, outcome=outcome, record=record)
     return Page(status or problem.status, html, dict(problem.headers))

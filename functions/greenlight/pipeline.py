@@ -31,6 +31,9 @@ class PendingApproval:
 
     token: str
     execution_id: str | None = None
+    # Other actions of the same stage and run still in progress (another approval, say): the
+    # stage does not move on when this one is decided.
+    others_in_progress: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -76,6 +79,15 @@ def _action_state(state: dict[str, Any], stage: str, action: str) -> dict[str, A
                 if action_state.get("actionName") == action:
                     return dict(action_state)
     return None
+
+
+def _others_in_progress(state: dict[str, Any], stage: str, action: str) -> tuple[str, ...]:
+    for stage_state in state.get("stageStates", []):
+        if stage_state.get("stageName") == stage:
+            return tuple(str(a.get("actionName")) for a in stage_state.get("actionStates", [])
+                         if a.get("actionName") != action
+                         and (a.get("latestExecution") or {}).get("status") == "InProgress")
+    return ()
 
 
 def _stage_execution_id(state: dict[str, Any], stage: str) -> str | None:
@@ -148,7 +160,8 @@ def find_pending(codepipeline: Any, claims: ApprovalRef,
     token = latest.get("token")
     if isinstance(token, str) and claims.matches_token(token):
         if latest.get("status") == "InProgress":
-            return PendingApproval(token, _stage_execution_id(state, claims.stage))
+            return PendingApproval(token, _stage_execution_id(state, claims.stage),
+                                   _others_in_progress(state, claims.stage, claims.action))
         raise NotPending(_outcome_of(latest.get("status"), latest.get("summary"),
                                      latest.get("lastUpdatedBy"), latest.get("lastStatusChange")))
 

@@ -9,15 +9,29 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from fnmatch import fnmatchcase
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from greenlight.config import normalise_email
+from greenlight.identity import slack_identities_of
+
+if TYPE_CHECKING:  # greenlight.slack reads PolicyError from here
+    from greenlight.slack import SlackRule
+
+# A rule's sign-in fields (OpenID Connect; greenlight.signin_flow acts on them).
+SIGN_IN_FIELDS = frozenset({"sign_in", "sign_in_max_age_minutes", "sign_in_acr"})
+MAX_AGE_DEFAULT = 15
+MAX_AGE_LIMIT = 1440  # a day: beyond that "re-authentication" means little
+MAX_ACR_LENGTH = 200
+# `identities` names that stand for an OpenID subject: oidc:<issuer>#<sub>. They are kept as
+# written, since a subject is case-sensitive.
+OIDC_IDENTITY_PREFIX = "oidc:"
 
 RULE_FIELDS = {
     "match", "approvers", "min_approvals", "reject_needs_reason", "remind_every_minutes",
-    "escalate_to", "escalate_before_minutes", "notify", "name", "separation",
+    "escalate_to", "escalate_before_minutes", "notify", "name", "separation", "slack",
+    *SIGN_IN_FIELDS,
 }
 MATCH_FIELDS = {"pipeline", "stage", "action"}
 # best-effort: a requester Greenlight recognises may not approve their run.
@@ -27,6 +41,57 @@ SEPARATIONS = ("best-effort", "required")
 
 class PolicyError(ValueError):
     """The policy is not valid; the message says where and what."""
+
+
+@dataclass(frozen=True)
+class SignInRule:
+    """What a policy rule asks of an approver's identity before their vote counts."""
+
+    required: bool = False
+    max_age_minutes: int = MAX_AGE_DEFAULT
+    acr: str | None = None
+
+    def as_record(self) -> dict[str, Any]:
+        """The rule's sign-in fields, as a request record keeps them."""
+        if not self.required:
+            return {"sign_in": "off"}
+        return {"sign_in": "required", "sign_in_max_age_minutes": self.max_age_minutes,
+                "sign_in_acr": self.acr}
+
+
+SIGN_IN_OFF = SignInRule()
+
+
+def sign_in_rule(raw: Mapping[str, Any], where: str) -> SignInRule:
+    """The sign-in fields of one policy rule (`where` names it, e.g. "rules[2]")."""
+    mode = raw.get("sign_in", "off")
+    if mode not in ("required", "off"):
+        raise PolicyError(f'{where}.sign_in must be "required" or "off"')
+    max_age = raw.get("sign_in_max_age_minutes")
+    if max_age is not None and (isinstance(max_age, bool) or not isinstance(max_age, int)
+                                or not 1 <= max_age <= MAX_AGE_LIMIT):
+        raise PolicyError(f"{where}.sign_in_max_age_minutes must be a whole number of minutes, "
+                          f"from 1 to {MAX_AGE_LIMIT}")
+    acr = raw.get("sign_in_acr")
+    if acr is not None and (not isinstance(acr, str) or not acr.strip()
+                            or len(acr) > MAX_ACR_LENGTH or not acr.isprintable()):
+        raise PolicyError(f"{where}.sign_in_acr must be a non-empty acr value, such as "
+                          '"http://schemas.openid.net/pape/policies/2007/06/multi-factor"')
+    if mode == "off" and (max_age is not None or acr is not None):
+        # Fail closed: an operator who wrote an acr meant sign-in to be required.
+        raise PolicyError(f"{where}: sign_in_max_age_minutes and sign_in_acr need "
+                          'sign_in: "required"')
+    return SignInRule(required=mode == "required",
+                      max_age_minutes=MAX_AGE_DEFAULT if max_age is None else max_age,
+                      acr=None if acr is None else acr.strip())
+
+
+def sign_in_rule_from_record(record: Mapping[str, Any]) -> SignInRule:
+    """The rule a request record kept (see SignInRule.as_record); absent fields mean off."""
+    if record.get("sign_in") != "required":
+        return SIGN_IN_OFF
+    return sign_in_rule({k: v for k, v in record.items()
+                         if k in SIGN_IN_FIELDS and v is not None}, "the request record")
 
 
 @dataclass(frozen=True)
@@ -43,6 +108,14 @@ class Rule:
     notify: tuple[str, ...] = ()
     name: str = "default"
     separation: str = "best-effort"
+    sign_in: SignInRule = SIGN_IN_OFF
+    # Under sign-in: the policy's `identities` that name one of this rule's approvers, pinned
+    # with the request so that the callback resolves a signed-in identity as they stood.
+    sign_in_identities: tuple[tuple[str, str], ...] = ()
+    # Where the rule's requests are posted in Slack (greenlight.slack.slack_rule), and the
+    # policy's `slack:` identities naming its approvers, pinned with the request.
+    slack: SlackRule | None = None
+    slack_identities: tuple[tuple[str, str], ...] = ()
 
     def matches(self, pipeline: str, stage: str, action: str) -> bool:
         return (fnmatchcase(pipeline, self.pipeline) and fnmatchcase(stage, self.stage)
@@ -60,6 +133,11 @@ class Rule:
             "escalate_before_minutes": self.escalate_before_minutes,
             "notify": list(self.notify),
             "separation": self.separation,
+            **self.sign_in.as_record(),
+            **({"sign_in_identities": dict(self.sign_in_identities)}
+               if self.sign_in.required else {}),
+            **({"slack": {"channel": self.slack.channel, "mention": self.slack.mention},
+                "slack_identities": dict(self.slack_identities)} if self.slack else {}),
         }
 
 
@@ -123,6 +201,8 @@ def _pattern(value: Any, where: str) -> str:
 
 
 def _rule(index: int, raw: Any) -> Rule:
+    from greenlight.slack import slack_rule
+
     if not isinstance(raw, dict):
         raise PolicyError(f"rules[{index}] must be an object")
     unknown = set(raw) - RULE_FIELDS
@@ -168,7 +248,20 @@ def _rule(index: int, raw: Any) -> Rule:
         notify=_emails(raw.get("notify"), _where(index, "notify")),
         name=name,
         separation=separation,
+        sign_in=sign_in_rule(raw, f"rules[{index}]"),
+        slack=slack_rule(raw.get("slack"), _where(index, "slack")),
     )
+
+
+def _pinned_identities(rule: Rule, identities: Mapping[str, str]) -> Rule:
+    if rule.slack is not None:
+        rule = replace(rule, slack_identities=tuple(sorted(
+            slack_identities_of(rule.approvers, identities).items())))
+    if not rule.sign_in.required:
+        return rule
+    approvers = set(rule.approvers)
+    return replace(rule, sign_in_identities=tuple(sorted(
+        (name, address) for name, address in identities.items() if address in approvers)))
 
 
 def parse_policy(text: str) -> Policy:
@@ -188,7 +281,11 @@ def parse_policy(text: str) -> Policy:
         raise PolicyError("`identities` must map requester identities to email addresses")
     normalised: dict[str, str] = {}
     for identity, email in identities.items():
-        name = identity.strip().lower()
+        name = identity.strip()
+        if name.lower().startswith(OIDC_IDENTITY_PREFIX):
+            name = OIDC_IDENTITY_PREFIX + name[len(OIDC_IDENTITY_PREFIX):]
+        else:
+            name = name.lower()
         address = _address(email, f"identities[{identity!r}]")
         if not name:
             raise PolicyError("`identities` has an empty name")
@@ -197,6 +294,7 @@ def parse_policy(text: str) -> Policy:
                               f"of it names {normalised[name]}; names compare without case")
         normalised[name] = address
     return Policy(
-        rules=tuple(_rule(i, raw) for i, raw in enumerate(rules)),
+        rules=tuple(_pinned_identities(_rule(i, raw), normalised)
+                    for i, raw in enumerate(rules)),
         identities=normalised,
     )

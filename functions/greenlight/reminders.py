@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from botocore.exceptions import BotoCoreError, ClientError
@@ -24,8 +24,12 @@ from greenlight.store import (
     mark_once,
     pending_requests,
     reopen_request,
+    untold_requests,
 )
 from greenlight.voting import close_for, counted, decide_request, quorum_met
+
+if TYPE_CHECKING:
+    from greenlight.slack_sync import SlackAccess
 
 log = logging.getLogger(__name__)
 # A request left `deciding` this long after its last vote lost its submission half-way.
@@ -42,6 +46,9 @@ class Sweep:
     failed: int = 0
     unconfirmed: int = 0  # CodePipeline's answer was unknown: left open, nothing sent
     forged: int = 0  # votes in the table that do not verify, ignored
+    told: int = 0  # closed requests whose outcome mails the stream had not all sent
+    slack_failed: int = 0  # Slack calls that failed: the next sweep tries them again
+    altered: int = 0  # records that no longer match notify's seal: left alone
 
 
 def console_link(region: str, pipeline: str) -> str:
@@ -50,24 +57,54 @@ def console_link(region: str, pipeline: str) -> str:
 
 
 def sweep(*, table: Any, codepipeline: Any, sesv2: Any, sender: str, keys: list[str],
-          vote_keys: list[str], api_url: str, templates: Templates, now: datetime) -> Sweep:
+          vote_keys: list[str], api_url: str, templates: Templates, now: datetime,
+          slack: SlackAccess | None = None) -> Sweep:
     """Follow every pending request once; one request's failure does not stop the rest.
-    Only votes that verify under `vote_keys` count towards a decision."""
+    Only votes that verify under `vote_keys` count towards a decision. With `slack`, each
+    request's channel message is brought up to date (or posted, if that failed before)."""
     result = Sweep()
+
+    def show(record: RequestRecord) -> None:
+        if slack is None:
+            return
+        from greenlight.slack_sync import refresh_slack_message
+
+        if refresh_slack_message(record, slack=slack, table=table, vote_keys=vote_keys,
+                                 now=now) is not None:
+            result.slack_failed += 1
 
     def tell(record: RequestRecord) -> None:
         tell_outcome(record, table=table, sesv2=sesv2, sender=sender, templates=templates,
                      now=now)
+        show(record)
 
     for record in pending_requests(table):
         result.checked += 1
+        if not record.is_sealed(keys):
+            # Its approvers, requesters or quorum were rewritten in the table: nothing about
+            # it is trusted, so it is neither decided, closed, reminded nor shown.
+            result.altered += 1
+            log.error("request seal does not hold", extra={"request_id": record.request_id})
+            continue
         try:
             follow(record, result, table=table, codepipeline=codepipeline, sesv2=sesv2,
                    sender=sender, keys=keys, vote_keys=vote_keys, api_url=api_url,
                    templates=templates, now=now, tell=tell)
+            show(record)
         except (ClientError, BotoCoreError, SendFailed) as error:
             result.failed += 1
             log.error("request follow-up failed", extra={"error_type": type(error).__name__})
+    # The backstop of the outcome mails (greenlight.tell sends them from the table's
+    # stream): a closed request whose mails are not all sent, because that function failed
+    # every retry or the request closed before it existed. The claims keep them once-only.
+    for record in untold_requests(table):
+        try:
+            if tell_outcome(counted(record, vote_keys), table=table, sesv2=sesv2,
+                            sender=sender, templates=templates, now=now):
+                result.told += 1
+        except (ClientError, BotoCoreError, SendFailed) as error:
+            result.failed += 1
+            log.error("outcome mails not all sent", extra={"error_type": type(error).__name__})
     return result
 
 
@@ -108,7 +145,8 @@ def follow(record: RequestRecord, result: Sweep, *, table: Any, codepipeline: An
             mails = compose_for(ref, record.expires_at, record.context,
                                 record.requesters, waiting, keys=keys,
                                 api_url=api_url, templates=templates, reminder=True,
-                                note=note_for(record))
+                                note=note_for(record), needed=record.approvals_needed,
+                                asked=record.approvers)
             result.reminded += send_all(sesv2, sender, mails, now)
 
     before = record.escalate_before_minutes

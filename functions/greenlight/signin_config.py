@@ -37,6 +37,9 @@ class SignInSettings:
     client_id: str
     client_secret_arn: str | None = None  # None: a public client, PKCE alone
     email_claim: str = EMAIL_CLAIM_DEFAULT
+    # The API's public base URL, when APPROVAL_API_URL says it; None: the decide function
+    # derives it from each request (greenlight.signin_flow.api_url_of_request).
+    api_url: str | None = None
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] = os.environ) -> SignInSettings | None:
@@ -56,6 +59,7 @@ class SignInSettings:
             client_id=client_id,
             client_secret_arn=env.get("OIDC_CLIENT_SECRET_ARN", "").strip() or None,
             email_claim=email_claim,
+            api_url=env.get("APPROVAL_API_URL", "").strip().rstrip("/") or None,
         )
 
 

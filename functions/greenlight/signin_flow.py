@@ -17,8 +17,18 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
+from greenlight.identity import issuer_host
 from greenlight.links import link_url
-from greenlight.policy import PolicyError
+
+# The rule's sign-in fields are policy (pure, no cryptography): re-exported for the routes.
+from greenlight.policy import (  # noqa: F401
+    MAX_AGE_DEFAULT,
+    SIGN_IN_FIELDS,
+    SIGN_IN_OFF,
+    SignInRule,
+    sign_in_rule,
+    sign_in_rule_from_record,
+)
 from greenlight.rendering import Templates
 from greenlight.signin import (
     Http,
@@ -41,10 +51,6 @@ from greenlight.signin_session import (
 )
 
 CALLBACK_PATH = "/auth/callback"
-SIGN_IN_FIELDS = frozenset({"sign_in", "sign_in_max_age_minutes", "sign_in_acr"})
-MAX_AGE_DEFAULT = 15
-MAX_AGE_LIMIT = 1440  # a day: beyond that "re-authentication" means little
-MAX_ACR_LENGTH = 200
 # The clock skew tolerated between the provider and Greenlight, as for the ID token.
 LEEWAY_SECONDS = 60
 # How long a session cookie lives. Beyond the rule's max age it only tells Greenlight that the
@@ -67,60 +73,6 @@ ERROR_CODE = re.compile(r"[a-z_]{1,64}")
 log = logging.getLogger(__name__)
 
 
-# The policy's fields
-
-
-@dataclass(frozen=True)
-class SignInRule:
-    """What a policy rule asks of an approver's identity before their vote counts."""
-
-    required: bool = False
-    max_age_minutes: int = MAX_AGE_DEFAULT
-    acr: str | None = None
-
-    def as_record(self) -> dict[str, Any]:
-        """The rule's sign-in fields, as a request record keeps them."""
-        if not self.required:
-            return {"sign_in": "off"}
-        return {"sign_in": "required", "sign_in_max_age_minutes": self.max_age_minutes,
-                "sign_in_acr": self.acr}
-
-
-SIGN_IN_OFF = SignInRule()
-
-
-def sign_in_rule(raw: Mapping[str, Any], where: str) -> SignInRule:
-    """The sign-in fields of one policy rule (`where` names it, e.g. "rules[2]")."""
-    mode = raw.get("sign_in", "off")
-    if mode not in ("required", "off"):
-        raise PolicyError(f'{where}.sign_in must be "required" or "off"')
-    max_age = raw.get("sign_in_max_age_minutes")
-    if max_age is not None and (isinstance(max_age, bool) or not isinstance(max_age, int)
-                                or not 1 <= max_age <= MAX_AGE_LIMIT):
-        raise PolicyError(f"{where}.sign_in_max_age_minutes must be a whole number of minutes, "
-                          f"from 1 to {MAX_AGE_LIMIT}")
-    acr = raw.get("sign_in_acr")
-    if acr is not None and (not isinstance(acr, str) or not acr.strip()
-                            or len(acr) > MAX_ACR_LENGTH or not acr.isprintable()):
-        raise PolicyError(f"{where}.sign_in_acr must be a non-empty acr value, such as "
-                          '"http://schemas.openid.net/pape/policies/2007/06/multi-factor"')
-    if mode == "off" and (max_age is not None or acr is not None):
-        # Fail closed: an operator who wrote an acr meant sign-in to be required.
-        raise PolicyError(f"{where}: sign_in_max_age_minutes and sign_in_acr need "
-                          'sign_in: "required"')
-    return SignInRule(required=mode == "required",
-                      max_age_minutes=MAX_AGE_DEFAULT if max_age is None else max_age,
-                      acr=None if acr is None else acr.strip())
-
-
-def sign_in_rule_from_record(record: Mapping[str, Any]) -> SignInRule:
-    """The rule a request record kept (see SignInRule.as_record); absent fields mean off."""
-    if record.get("sign_in") != "required":
-        return SIGN_IN_OFF
-    return sign_in_rule({k: v for k, v in record.items()
-                         if k in SIGN_IN_FIELDS and v is not None}, "the request record")
-
-
 def cookie_header(multi_value_headers: Mapping[str, list[str]] | None) -> str | None:
     """All the Cookie headers of a request as one (HTTP/2 browsers may send several)."""
     values = [value for name, found in (multi_value_headers or {}).items()
@@ -140,6 +92,19 @@ def _api_url(callback_url: str) -> str:
 def callback_url_for(api_url: str) -> str:
     """The redirect URI registered at the provider: {APPROVAL_API_URL}/auth/callback."""
     return f"{api_url.rstrip('/')}{CALLBACK_PATH}"
+
+
+def api_url_of_request(domain_name: str | None, scheme: str | None, request_path: str | None,
+                       resource_path: str) -> str | None:
+    """The API's public base URL, from what API Gateway says of a request: its domain (the
+    execute-api host, or a custom domain), and the path the client asked for less the path
+    the API routed (leaving /Prod, a custom domain's base path, or nothing). None when the
+    request does not say."""
+    if not domain_name or not request_path or not request_path.endswith(resource_path):
+        return None
+    prefix = request_path[: len(request_path) - len(resource_path)].rstrip("/")
+    proto = (scheme or "https").split(",")[0].strip().lower()
+    return f"{'http' if proto == 'http' else 'https'}://{domain_name}{prefix}"
 
 
 def stage_path(callback_url: str) -> str:
@@ -321,7 +286,7 @@ def complete_callback(
         return _failed(mismatch(identity.email, approver), clear)
     lifetime = max(SESSION_LIFETIME, timedelta(minutes=rule.max_age_minutes))
     session = session_cookie(identity, approver, keys, now, lifetime, stage_path(callback_url))
-    log.info("signed in", extra={"via": _issuer_host(identity.issuer)})
+    log.info("signed in", extra={"via": issuer_host(identity.issuer)})
     return CallbackResult(status=303, location=retry, set_cookies=(session, clear),
                           identity=identity, approver=approver)
 
@@ -385,15 +350,9 @@ def identity_record(identity: VerifiedIdentity) -> dict[str, Any]:
     return record
 
 
-def _issuer_host(issuer: str) -> str:
-    parts = urlsplit(issuer)
-    host = parts.hostname or issuer
-    return f"{host}:{parts.port}" if parts.port else host
-
-
 def verified_via(identity: VerifiedIdentity) -> str:
     """For the summary: "signed in via login.acme.com"."""
-    return f"signed in via {_issuer_host(identity.issuer)}"
+    return f"signed in via {issuer_host(identity.issuer)}"
 
 
 # Pages

@@ -22,7 +22,10 @@ from slack_sdk.http_retry.request import HttpRequest
 from slack_sdk.http_retry.response import HttpResponse
 from slack_sdk.http_retry.state import RetryState
 
-from greenlight.identity import address_of
+from greenlight.identity import (
+    address_of,
+    approver_of_slack_user,
+)
 from greenlight.slack import USER_ID
 from greenlight.slack_messages import SlackMessage
 
@@ -199,47 +202,15 @@ def mention_ids(client: WebClient, approvers: Iterable[str],
     return [user_id for user_id in found if isinstance(user_id, str)]
 
 
-# --- who a Slack user is (to move into greenlight.identity) ----------------------------------
+# --- who a Slack user is (greenlight.identity decides; this asks Slack) ----------------------
 
-def slack_identity_name(user_id: str) -> str:
-    """How the policy's `identities` name a Slack user: `slack:U0123`, lower-cased as the
-    policy keeps every name."""
-    return f"slack:{user_id}".lower()
-
-
-def approver_of_slack_user(user_id: str, team_id: str, *, approvers: Iterable[str],
-                           identities: Mapping[str, str], home_team: str | None,
-                           email_of: Callable[[str], str | SlackFailure | None],
-                           user_of: Callable[[str], str | SlackFailure | None],
-                           ) -> str | SlackFailure | None:
-    """The approver's address a Slack user votes as, or None if they are none of
-    `approvers` (the request's). In order:
-
-    1. the policy's `identities` (`"slack:U0123": "alice@example.com"`), for any team;
-    2. for a user of the bot's own workspace (`home_team`) only, the address on their
-       profile (users.info), then each approver's address looked up (users.lookupByEmail)
-       to find the one that is theirs. A guest from another workspace in a shared channel
-       is matched only through `identities`.
-
-    A SlackFailure is returned when Slack could not be asked: the caller refuses the vote
-    for now rather than guess.
-    """
-    listed = tuple(approvers)
-    mapped = identities.get(slack_identity_name(user_id))
-    if mapped:
-        return mapped if mapped in listed else None
-    if home_team is None or team_id != home_team:
-        return None
-    email = email_of(user_id)
-    if isinstance(email, SlackFailure):
-        return email
-    if email in listed:
-        return email
-    failure: SlackFailure | None = None
-    for address in listed:
-        found = user_of(address)
-        if isinstance(found, SlackFailure):
-            failure = failure or found
-        elif found == user_id:
-            return address
-    return failure
+def slack_approver(client: WebClient, user_id: str, team_id: str, *, approvers: Iterable[str],
+                   identities: Mapping[str, str], home_team: str | None,
+                   cache: MutableMapping[str, tuple[str | None, float]],
+                   now: float) -> str | SlackFailure | None:
+    """The approver's address a Slack user votes as (greenlight.identity's rule), asking
+    Slack for their profile's address and the approvers' user ids."""
+    return approver_of_slack_user(
+        user_id, team_id, approvers=approvers, identities=identities, home_team=home_team,
+        email_of=lambda user: email_of_user(client, user),
+        user_of=lambda address: user_by_email(client, address, cache, now))

@@ -15,13 +15,16 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from greenlight.ballots import vote_is_genuine
+from greenlight.ballots import pinned_text, seal_holds, seal_request, vote_is_genuine
 from greenlight.links import ApprovalContext, Revision
+from greenlight.policy import SIGN_IN_FIELDS
 
 PENDING = "pending"
 DECIDING = "deciding"
 CLOSED = {"approved", "rejected", "superseded", "expired"}
 PENDING_INDEX = "pending-index"
+# The pending index's key of closed requests whose outcome mails are not all sent yet.
+UNTOLD = "untold"
 PIPELINE_INDEX = "pipeline-index"
 # How long a decided or expired request is kept before DynamoDB's TTL removes it.
 RETENTION = timedelta(days=400)
@@ -41,10 +44,13 @@ class Vote:
     # A rejection that arrived while a decision was being submitted: kept for the audit;
     # it decides only if that submission does not go through.
     late: bool = False
+    # Under a sign-in rule: how the approver was verified (issuer, sub, email, auth_time, amr,
+    # acr; greenlight.signin_flow.identity_record). The MAC covers it.
+    identity: dict[str, Any] | None = None
 
     def is_genuine(self, request_id: str, keys: list[str]) -> bool:
         return vote_is_genuine(keys, self.mac, request_id, self.approver, self.decision,
-                               self.at, self.comment)
+                               self.at, self.comment, self.identity)
 
 
 @dataclass(frozen=True)
@@ -76,6 +82,15 @@ class RequestRecord:
     separation: str = "best-effort"
     # One for an unknown requester under separation "required" (policy.approvals_needed).
     extra_approvals: int = 0
+    # The rule's sign-in fields (policy.SignInRule.as_record) and, under sign-in, the
+    # `identities` of its approvers, as first recorded.
+    sign_in: dict[str, Any] = field(default_factory=dict)
+    sign_in_identities: dict[str, str] = field(default_factory=dict)
+    # The rule's Slack channel ({"channel", "mention"}), its `slack:` identities, and the
+    # channel message once posted ({"state", "channel", "ts", "shown"}; greenlight.slack_sync).
+    slack: dict[str, Any] = field(default_factory=dict)
+    slack_identities: dict[str, str] = field(default_factory=dict)
+    slack_post: dict[str, Any] = field(default_factory=dict)
     votes: dict[str, Vote] = field(default_factory=dict)
     mailed: frozenset[str] = frozenset()
     decided_at: datetime | None = None
@@ -86,6 +101,14 @@ class RequestRecord:
     outcome_mailed_at: datetime | None = None
     # Approvers whose vote in the table does not verify; set by `verified`.
     forged: tuple[str, ...] = ()
+    # The pinned attributes as stored (ballots.pinned_text) and notify's seal over them.
+    pinned: str = ""
+    seal: str | None = None
+
+    def is_sealed(self, keys: list[str]) -> bool:
+        """Whether who may vote and what decides are still as notify recorded them: a
+        record whose approvers, requesters or quorum were changed in the table is not."""
+        return seal_holds(keys, self.pinned, self.seal)
 
     def verified(self, keys: list[str]) -> RequestRecord:
         """This record with only the votes a vote key signed; the others are named in
@@ -179,6 +202,17 @@ def _text_or_none(value: Any) -> str | None:
     return value if isinstance(value, str) else None
 
 
+def _plain(value: Any) -> Any:
+    """A DynamoDB value as JSON would hold it (its numbers come back as Decimal)."""
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple, set)):
+        return [_plain(v) for v in value]
+    return value
+
+
 def _vote(approver: str, value: Any) -> Vote:
     """A vote as stored; one that is malformed still loads, and fails verification."""
     v = value if isinstance(value, dict) else {}
@@ -189,7 +223,7 @@ def _vote(approver: str, value: Any) -> Vote:
     return Vote(approver, str(v.get("decision", "")), str(v.get("comment", "")),
                 at or datetime.min.replace(tzinfo=UTC), _text_or_none(v.get("source_ip")),
                 _text_or_none(v.get("user_agent")), _text_or_none(v.get("mac")),
-                v.get("late") is True)
+                v.get("late") is True, _plain(v.get("identity")))
 
 
 def record_from_item(item: dict[str, Any]) -> RequestRecord:
@@ -220,6 +254,13 @@ def record_from_item(item: dict[str, Any]) -> RequestRecord:
         separation=str(item.get("separation", "best-effort")),
         extra_approvals=max(0, (_number(item.get("approvals_needed")) or 0)
                             - (_number(item.get("min_approvals")) or 1)),
+        sign_in={k: _plain(item[k]) for k in SIGN_IN_FIELDS if k in item},
+        sign_in_identities={str(k): str(v) for k, v in
+                            (item.get("sign_in_identities") or {}).items()},
+        slack=_plain(item.get("slack") or {}),
+        slack_identities={str(k): str(v) for k, v in
+                          (item.get("slack_identities") or {}).items()},
+        slack_post=_plain(item.get("slack_post") or {}),
         votes=votes,
         mailed=frozenset(k for k, v in mails.items() if v.get("state") == "sent"),
         decided_at=_time(item.get("decided_at")),
@@ -228,6 +269,8 @@ def record_from_item(item: dict[str, Any]) -> RequestRecord:
         last_reminded_at=_time(item.get("last_reminded_at")),
         escalated_at=_time(item.get("escalated_at")),
         outcome_mailed_at=_time(item.get("outcome_mailed_at")),
+        pinned=pinned_text(item),
+        seal=_text_or_none(item.get("seal")),
     )
 
 
@@ -249,7 +292,7 @@ def open_request(table: Any, *, request_id: str, pipeline: str, stage: str, acti
                  expires_at: datetime, context: ApprovalContext, rule: dict[str, Any],
                  requester: str | None, requesters: tuple[str, ...], requester_known: bool,
                  requester_conflict: bool, approvals_needed: int,
-                 now: datetime) -> RequestRecord:
+                 now: datetime, seal_keys: list[str]) -> RequestRecord:
     """Create the request record, or return the one an earlier delivery created: its
     approvers, requesters and rule stay as first recorded, whatever the policy says now."""
     item: dict[str, Any] = {
@@ -265,12 +308,14 @@ def open_request(table: Any, *, request_id: str, pipeline: str, stage: str, acti
         "context": _context_json(context),
         "votes": {},
         "mails": {},
+        "outcome_mails": {},
         **{k: v for k, v in rule.items() if v is not None and v != []},
     }
     item.update(requesters=list(requesters), requester_known=requester_known,
                 requester_conflict=requester_conflict, approvals_needed=approvals_needed)
     if requester:
         item["requester"] = requester
+    item["seal"] = seal_request(seal_keys, item)
     try:
         table.put_item(Item=item, ConditionExpression="attribute_not_exists(request_id)")
         return record_from_item(item)
@@ -287,40 +332,119 @@ def get_request(table: Any, request_id: str) -> RequestRecord | None:
     return record_from_item(item) if item else None
 
 
-def claim_mail(table: Any, request_id: str, recipient: str, now: datetime) -> bool:
+# The mails of a request, each claimed before it is sent: `mails` holds the approval mails,
+# `outcome_mails` the mails that say what became of it.
+APPROVAL_MAILS = "mails"
+OUTCOME_MAILS = "outcome_mails"
+SETTLE_CHUNK = 40
+
+
+def _claim(now: datetime) -> dict[str, Any]:
+    return {"state": "sending", "at": _iso(now)}
+
+
+def claim_mails(table: Any, request_id: str, recipients: list[str], now: datetime,
+                box: str = APPROVAL_MAILS) -> bool:
+    """Claim every recipient's mail in one conditional write, whatever their number (the
+    claims are one value, so the expression stays short): True if no mail of the box had
+    been claimed (the normal case), False if any had (a redelivery, or another sender at
+    work; claim_mail then claims them one by one)."""
+    if not recipients:
+        return True
+    return _update_if(
+        table,
+        Key={"request_id": request_id},
+        UpdateExpression="SET #box = :claims",
+        ConditionExpression="attribute_exists(#box) AND size(#box) = :none",
+        ExpressionAttributeNames={"#box": box},
+        ExpressionAttributeValues={":claims": {r: _claim(now) for r in recipients},
+                                   ":none": 0},
+    ) is not None
+
+
+def settle_claimed(table: Any, request_id: str, sent: list[str], now: datetime,
+                   box: str = APPROVAL_MAILS, told: bool = False) -> None:
+    """One write after the sends of a delivery that claimed every mail (claim_mails): the
+    box holds the sent mails; the failed ones lose their claims, so a retry sends them."""
+    update = "SET #box = :sent"
+    values: dict[str, Any] = {":sent": {r: {"state": "sent", "at": _iso(now)}
+                                         for r in sent}}
+    if told:
+        update += ", outcome_mailed_at = if_not_exists(outcome_mailed_at, :now) REMOVE pending"
+        values[":now"] = _iso(now)
+    table.update_item(Key={"request_id": request_id}, UpdateExpression=update,
+                      ExpressionAttributeNames={"#box": box},
+                      ExpressionAttributeValues=values)
+
+
+def claim_mail(table: Any, request_id: str, recipient: str, now: datetime,
+               box: str = APPROVAL_MAILS) -> bool:
     """Claim the right to send `recipient` their mail; False if it is sent or being sent."""
     return _update_if(
         table,
         Key={"request_id": request_id},
-        UpdateExpression="SET mails.#r = :claim",
-        ConditionExpression=("attribute_not_exists(mails.#r) OR "
-                             "(mails.#r.#state = :sending AND mails.#r.#at < :stale)"),
-        ExpressionAttributeNames={"#r": recipient, "#state": "state", "#at": "at"},
+        UpdateExpression="SET #box.#r = :claim",
+        ConditionExpression=("attribute_exists(#box) AND (attribute_not_exists(#box.#r) OR "
+                             "(#box.#r.#state = :sending AND #box.#r.#at < :stale))"),
+        ExpressionAttributeNames={"#box": box, "#r": recipient, "#state": "state", "#at": "at"},
         ExpressionAttributeValues={
-            ":claim": {"state": "sending", "at": _iso(now)},
+            ":claim": _claim(now),
             ":sending": "sending",
             ":stale": _iso(now - STALE_CLAIM),
         },
     ) is not None
 
 
-def settle_mail(table: Any, request_id: str, recipient: str, sent: bool, now: datetime) -> None:
+def settle_mails(table: Any, request_id: str, sent: list[str], failed: list[str],
+                 now: datetime, box: str = APPROVAL_MAILS, told: bool = False) -> None:
+    """After the sends of a delivery that claimed mails one by one: mark the sent mails sent
+    and release the failed ones' claims so a retry sends them, a few dozen a write (an
+    expression holds at most 4 KB). With `told`, the request's outcome is told to everyone:
+    it leaves the sweep's list of closed requests still to tell."""
+    if len(sent) + len(failed) > SETTLE_CHUNK:
+        for start in range(0, len(sent), SETTLE_CHUNK):
+            settle_mails(table, request_id, sent[start:start + SETTLE_CHUNK], [], now, box)
+        for start in range(0, len(failed), SETTLE_CHUNK):
+            settle_mails(table, request_id, [], failed[start:start + SETTLE_CHUNK], now, box)
+        if told:
+            settle_mails(table, request_id, [], [], now, box, told=True)
+        return
+    names: dict[str, str] = {"#box": box}
+    sets, removes = [], []
+    for i, recipient in enumerate(sent):
+        names[f"#s{i}"] = recipient
+        sets.append(f"#box.#s{i} = :sent")
+    for i, recipient in enumerate(failed):
+        names[f"#f{i}"] = recipient
+        removes.append(f"#box.#f{i}")
+    values: dict[str, Any] = {":sent": {"state": "sent", "at": _iso(now)}} if sent else {}
+    if told:
+        sets.append("outcome_mailed_at = if_not_exists(outcome_mailed_at, :now)")
+        values[":now"] = _iso(now)
+        removes.append("pending")
+    if not sets and not removes:
+        return
+    update = " ".join(filter(None, ["SET " + ", ".join(sets) if sets else "",
+                                    "REMOVE " + ", ".join(removes) if removes else ""]))
+    request: dict[str, Any] = {"Key": {"request_id": request_id}, "UpdateExpression": update,
+                               "ExpressionAttributeNames": names}
+    if values:
+        request["ExpressionAttributeValues"] = values
+    table.update_item(**request)
+
+
+def settle_mail(table: Any, request_id: str, recipient: str, sent: bool, now: datetime,
+                box: str = APPROVAL_MAILS) -> None:
     """Mark a claimed mail sent, or release the claim so a retry sends it."""
-    if sent:
-        table.update_item(
-            Key={"request_id": request_id}, UpdateExpression="SET mails.#r = :sent",
-            ExpressionAttributeNames={"#r": recipient},
-            ExpressionAttributeValues={":sent": {"state": "sent", "at": _iso(now)}})
-    else:
-        table.update_item(
-            Key={"request_id": request_id}, UpdateExpression="REMOVE mails.#r",
-            ExpressionAttributeNames={"#r": recipient})
+    settle_mails(table, request_id, [recipient] if sent else [],
+                 [] if sent else [recipient], now, box)
 
 
 def _vote_item(vote: Vote, late: bool = False) -> dict[str, Any]:
     item: dict[str, Any] = {k: v for k, v in {
         "decision": vote.decision, "comment": vote.comment, "at": _iso(vote.at),
         "source_ip": vote.source_ip, "user_agent": vote.user_agent, "mac": vote.mac,
+        "identity": vote.identity,
     }.items() if v is not None}
     if late:
         item["late"] = True
@@ -406,10 +530,15 @@ def begin_decision(table: Any, request_id: str) -> bool:
 def close_request(table: Any, request_id: str, status: str, now: datetime, *,
                   summary: str | None = None, reason: str | None = None,
                   only_from: tuple[str, ...] = (PENDING, DECIDING)) -> RequestRecord | None:
-    """Set the final status once; None if the request had already been closed."""
+    """Set the final status once; None if the request had already been closed.
+
+    The request stays in the pending index under `untold` until its outcome mails are all
+    sent (settle_mails with `told`): the sweep tells what nobody told."""
     assert status in CLOSED
-    values: dict[str, Any] = {":status": status, ":at": _iso(now)}
-    sets = ["#status = :status", "decided_at = :at"]
+    values: dict[str, Any] = {":status": status, ":at": _iso(now), ":untold": UNTOLD,
+                              ":none": {}}
+    sets = ["#status = :status", "decided_at = :at", "pending = :untold",
+            "outcome_mails = if_not_exists(outcome_mails, :none)"]
     if summary is not None:
         sets.append("summary = :summary")
         values[":summary"] = summary
@@ -422,7 +551,7 @@ def close_request(table: Any, request_id: str, status: str, now: datetime, *,
         allowed.append(f"#status = :from{index}")
     item = _update_if(
         table, Key={"request_id": request_id},
-        UpdateExpression="SET " + ", ".join(sets) + " REMOVE pending",
+        UpdateExpression="SET " + ", ".join(sets),
         ConditionExpression=" OR ".join(allowed),
         ExpressionAttributeNames={"#status": "status"}, ExpressionAttributeValues=values,
         ReturnValues="ALL_NEW")
@@ -459,6 +588,15 @@ def pending_requests(table: Any) -> list[RequestRecord]:
         "IndexName": PENDING_INDEX,
         "KeyConditionExpression": "pending = :pending",
         "ExpressionAttributeValues": {":pending": PENDING},
+    })
+
+
+def untold_requests(table: Any) -> list[RequestRecord]:
+    """Every closed request whose outcome mails are not all sent (the sweep's backstop)."""
+    return _query_all(table, {
+        "IndexName": PENDING_INDEX,
+        "KeyConditionExpression": "pending = :untold",
+        "ExpressionAttributeValues": {":untold": UNTOLD},
     })
 
 

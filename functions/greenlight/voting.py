@@ -15,6 +15,7 @@ from datetime import datetime
 from typing import Any
 
 from greenlight.ballots import sign_vote
+from greenlight.identity import issuer_host
 from greenlight.links import ApprovalRef, Decision, LinkClaims
 from greenlight.pipeline import (
     NotPending,
@@ -47,6 +48,14 @@ Tell = Callable[[RequestRecord], None]
 STATUS_BY_OUTCOME = {"approved": "approved", "rejected": "rejected", "expired": "expired"}
 
 
+class RequestAltered(Exception):
+    """The request's record no longer matches notify's seal: it was changed in the table."""
+
+    def __init__(self, record: RequestRecord) -> None:
+        super().__init__("request record altered")
+        self.record = record
+
+
 class UnknownRequest(Exception):
     """The link is genuine but no request record exists for it."""
 
@@ -72,6 +81,8 @@ class VoteResult:
     record: RequestRecord | None
     decided: bool
     summary: str | None = None
+    # Other actions of the stage still in progress when the decision was submitted.
+    others_in_progress: tuple[str, ...] = ()
 
 
 def counted(record: RequestRecord, vote_keys: list[str]) -> RequestRecord:
@@ -87,11 +98,29 @@ def quorum_met(record: RequestRecord) -> bool:
     return record.rejection is not None or len(record.approvals) >= record.approvals_needed
 
 
+def slack_identity(user_id: str, team_id: str) -> dict[str, Any]:
+    """How a vote from Slack was verified: the user and team Slack signed for. Kept with the
+    vote as its `identity`, so the vote's MAC covers them (greenlight.ballots)."""
+    return {"via": "slack", "slack_user_id": user_id, "slack_team_id": team_id}
+
+
+def named(vote: Vote) -> str:
+    """The approver as the summary names them, and how they were verified if they signed in
+    or voted in Slack: `alice@example.com (signed in via login.acme.com)`,
+    `alice@example.com (via Slack)`."""
+    if (vote.identity or {}).get("via") == "slack":
+        return f"{vote.approver} (via Slack)"
+    issuer = (vote.identity or {}).get("issuer")
+    if not isinstance(issuer, str) or not issuer:
+        return vote.approver
+    return f"{vote.approver} (signed in via {issuer_host(issuer)})"
+
+
 def summary_for(record: RequestRecord) -> tuple[Decision, str]:
     """The decision a record's votes make, and the summary that names who made it."""
     if record.rejection is not None:
         vote = record.rejection
-        return Decision.REJECT, decision_summary(Decision.REJECT, [vote.approver], vote.comment)
+        return Decision.REJECT, decision_summary(Decision.REJECT, [named(vote)], vote.comment)
     approvals = record.approvals
     if len(approvals) == 1:
         comment = approvals[0].comment
@@ -99,7 +128,7 @@ def summary_for(record: RequestRecord) -> tuple[Decision, str]:
         comment = "; ".join(f"{v.approver}: {v.comment.strip()}" for v in approvals
                             if v.comment.strip())
     return Decision.APPROVE, decision_summary(
-        Decision.APPROVE, [v.approver for v in approvals], comment)
+        Decision.APPROVE, [named(v) for v in approvals], comment)
 
 
 def submit(codepipeline: Any, ref: Any, decision: Decision, pending: Any,
@@ -142,25 +171,42 @@ def close_for(table: Any, record: RequestRecord | None, error: NotPending, now: 
     return counted(current, vote_keys) if current else None
 
 
-def open_request_for(claims: LinkClaims, table: Any | None,
-                     vote_keys: list[str]) -> RequestRecord | None:
-    """The request a link belongs to; raise if it is closed, voted on, or refused."""
+def sealed(record: RequestRecord, seal_keys: list[str]) -> RequestRecord:
+    """The record, if who may vote and what decides are as notify sealed them; a record
+    whose approvers, requesters or quorum were rewritten in the table decides nothing."""
+    if not record.is_sealed(seal_keys):
+        log.error("request seal does not hold", extra={"request_id": record.request_id})
+        raise RequestAltered(record)
+    return record
+
+
+def open_request_for(claims: LinkClaims, table: Any | None, vote_keys: list[str],
+                     found: RequestRecord | None = None, *,
+                     seal_keys: list[str]) -> RequestRecord | None:
+    """The request a link belongs to (`found`, when the caller has just read it); raise if
+    it is closed, voted on, altered or refused."""
     if table is None:
         check_link_approval(claims)
         return None
-    found = get_request(table, claims.token_digest)
+    found = found or get_request(table, claims.token_digest)
     if found is None:
         raise UnknownRequest
-    record = counted(found, vote_keys)
+    record = counted(sealed(found, seal_keys), vote_keys)
+    check_may_vote(record, claims.approver, claims.decision)
+    return record
+
+
+def check_may_vote(record: RequestRecord, approver: str, decision: Decision) -> None:
+    """Who may vote on a request, however the vote comes (a mail link, Slack): one of its
+    approvers, while it is open, once; and on Approve, not one who asked for the run."""
     if record.status in CLOSED:
         raise RequestClosed(record)
-    if claims.approver in record.votes:
+    if approver in record.votes:
         raise AlreadyVoted(record)
-    if claims.approver not in record.approvers:
+    if approver not in record.approvers:
         raise NotAnApprover(record)
-    if claims.decision is Decision.APPROVE and claims.approver in record.requesters:
+    if decision is Decision.APPROVE and approver in record.requesters:
         raise SelfApproval(record)
-    return record
 
 
 def _execution_of(claims: LinkClaims, record: RequestRecord | None) -> str | None:
@@ -168,9 +214,9 @@ def _execution_of(claims: LinkClaims, record: RequestRecord | None) -> str | Non
 
 
 def review(claims: LinkClaims, *, codepipeline: Any, table: Any | None, now: datetime,
-           tell: Tell, vote_keys: list[str]) -> RequestRecord | None:
+           tell: Tell, vote_keys: list[str], seal_keys: list[str]) -> RequestRecord | None:
     """A GET: may this link's approver still vote? Reads only; never votes or decides."""
-    record = open_request_for(claims, table, vote_keys)
+    record = open_request_for(claims, table, vote_keys, seal_keys=seal_keys)
     try:
         find_pending(codepipeline, claims.ref, _execution_of(claims, record))
     except NotPending as error:
@@ -180,11 +226,17 @@ def review(claims: LinkClaims, *, codepipeline: Any, table: Any | None, now: dat
 
 
 def vote(claims: LinkClaims, comment: str, *, codepipeline: Any, table: Any | None,
-         now: datetime, tell: Tell, vote_keys: list[str], source_ip: str | None = None,
-         user_agent: str | None = None) -> VoteResult:
-    """A POST: record the vote and, if it completes the policy, submit the decision."""
+         now: datetime, tell: Tell, vote_keys: list[str], seal_keys: list[str],
+         source_ip: str | None = None, user_agent: str | None = None,
+         identity: dict[str, Any] | None = None,
+         found: RequestRecord | None = None) -> VoteResult:
+    """A POST: record the vote and, if it completes the policy, submit the decision.
+
+    `identity` is how the approver was verified under a sign-in rule (kept with the vote,
+    covered by its MAC, named in the summary). `found` is the request as the caller just
+    read it, if it did: the conditional write checks it again all the same."""
     try:
-        record = open_request_for(claims, table, vote_keys)
+        record = open_request_for(claims, table, vote_keys, found, seal_keys=seal_keys)
     except AlreadyVoted as voted:
         # A voter whose earlier submission failed half-way may complete it now.
         if voted.record.status == PENDING and quorum_met(voted.record):
@@ -201,14 +253,60 @@ def vote(claims: LinkClaims, comment: str, *, codepipeline: Any, table: Any | No
     if table is None:
         summary = decision_summary(claims.decision, [claims.approver], comment)
         submit(codepipeline, claims.ref, claims.decision, pending, summary)
-        return VoteResult(None, True, summary)
+        return VoteResult(None, True, summary, pending.others_in_progress)
 
     assert record is not None
-    decides = claims.decision is Decision.REJECT or record.approvals_needed <= 1
-    mac = sign_vote(vote_keys, record.request_id, claims.approver, claims.decision.value, now,
-                    comment)
-    ballot = Vote(claims.approver, claims.decision.value, comment, now, source_ip, user_agent,
-                  mac)
+    return record_vote(record, claims.ref, claims.approver, claims.decision, comment,
+                       pending=pending, codepipeline=codepipeline, table=table, now=now,
+                       tell=tell, vote_keys=vote_keys, source_ip=source_ip,
+                       user_agent=user_agent, identity=identity)
+
+
+def vote_as(approver: str, decision: Decision, comment: str, *, request_id: str,
+            codepipeline: Any, table: Any, now: datetime, tell: Tell, vote_keys: list[str],
+            seal_keys: list[str], identity: dict[str, Any]) -> VoteResult:
+    """A vote that does not come from a link (Slack): `approver` is who greenlight.identity
+    found the voter to be, `identity` how they were verified. The same store, checks and
+    decision as a link's vote: one vote per person, no self-approval, quorum, and one
+    rejection rejects."""
+    found = get_request(table, request_id)
+    if found is None:
+        raise UnknownRequest
+    record = counted(sealed(found, seal_keys), vote_keys)
+    try:
+        check_may_vote(record, approver, decision)
+    except AlreadyVoted as voted:
+        if voted.record.status == PENDING and quorum_met(voted.record):
+            decide_request(voted.record, ref_of(record), codepipeline, table, now, tell,
+                           begin=True, vote_keys=vote_keys)
+        raise
+    check_comment(decision, comment, needs_reason=record.reject_needs_reason)
+    ref = ref_of(record)
+    try:
+        pending = find_pending(codepipeline, ref, record.context.execution_id)
+    except NotPending as error:
+        close_for(table, record, error, now, tell, vote_keys)
+        raise
+    return record_vote(record, ref, approver, decision, comment, pending=pending,
+                       codepipeline=codepipeline, table=table, now=now, tell=tell,
+                       vote_keys=vote_keys, identity=identity)
+
+
+def ref_of(record: RequestRecord) -> ApprovalRef:
+    return ApprovalRef(record.pipeline, record.stage, record.action, record.request_id)
+
+
+def record_vote(record: RequestRecord, ref: ApprovalRef, approver: str, decision: Decision,
+                comment: str, *, pending: PendingApproval, codepipeline: Any, table: Any,
+                now: datetime, tell: Tell, vote_keys: list[str], source_ip: str | None = None,
+                user_agent: str | None = None,
+                identity: dict[str, Any] | None = None) -> VoteResult:
+    """Keep one checked vote, MAC'd, and submit the decision if it completes the policy."""
+    decides = decision is Decision.REJECT or record.approvals_needed <= 1
+    mac = sign_vote(vote_keys, record.request_id, approver, decision.value, now, comment,
+                    identity)
+    ballot = Vote(approver, decision.value, comment, now, source_ip, user_agent, mac,
+                  identity=identity)
     try:
         stored, late = _cast(table, record.request_id, ballot, decides)
         record = counted(stored, vote_keys)
@@ -219,10 +317,10 @@ def vote(claims: LinkClaims, comment: str, *, codepipeline: Any, table: Any | No
             refused.record = counted(refused.record, vote_keys)
         raise
     if decides:
-        return decide_request(record, claims.ref, codepipeline, table, now, tell,
+        return decide_request(record, ref, codepipeline, table, now, tell,
                               begin=False, pending=pending, vote_keys=vote_keys)
     if quorum_met(record):
-        return decide_request(record, claims.ref, codepipeline, table, now, tell,
+        return decide_request(record, ref, codepipeline, table, now, tell,
                               begin=True, pending=pending, vote_keys=vote_keys)
     return VoteResult(record, False)
 
@@ -277,4 +375,4 @@ def decide_request(record: RequestRecord, ref: ApprovalRef, codepipeline: Any, t
     except Exception:
         log.exception("decision made but the request was not closed")
         closed = None
-    return VoteResult(closed or record, True, summary)
+    return VoteResult(closed or record, True, summary, pending.others_in_progress)

@@ -2,8 +2,9 @@
 
 The check is real: a GET and a POST go through the decide handler with X-Ray tracing on (as
 in Lambda), every library logging at DEBUG and metrics emitted, in a process of their own;
-the X-Ray SDK sends its segments to a UDP socket standing in for the daemon, and the test
-reads those datagrams and the process's whole output for every secret the requests carried.
+a UDP socket stands in for the X-Ray daemon (the function sends it nothing: Lambda traces it),
+and the test reads those datagrams and the process's whole output for every secret the
+requests carried.
 """
 
 from __future__ import annotations
@@ -113,8 +114,9 @@ def test_no_link_token_or_signature_reaches_logs_or_traces(tmp_path: Path) -> No
     assert found["statuses"] == [200, 200]
     output = (run.stdout + run.stderr).split(MARKER, 1)[1]
     traces = "\n".join(found["datagrams"])
-    # The capture saw what it should: the handler's segments, its log lines, its metrics.
-    assert '"## handler"' in traces and "ColdStart" in traces, traces[:2000]
+    # The capture saw what it should: its log lines, its metrics; and no segment of the
+    # function's own (it relies on Lambda's trace, `Tracing: Active`, and loads no X-Ray SDK).
+    assert '"## handler"' not in traces, traces[:2000]
     assert "decision submitted" in output and "ApprovalApproved" in output, output[:2000]
     for what, secret in _secrets(found).items():
         assert secret not in traces, f"the {what} is in a trace segment"

@@ -221,7 +221,7 @@ def test_twenty_votes_in_twenty_environments_at_once_make_one_decision(
         try:
             result = vote(claims, "go", codepipeline=codepipeline, table=table,
                           now=datetime.now(UTC), tell=lambda record: None,
-                          vote_keys=[LOCAL_VOTE_KEY])
+                          vote_keys=[LOCAL_VOTE_KEY], seal_keys=[LOCAL_SIGNING_KEY])
         except (RequestClosed, NotPending):
             return "refused"
         return "decided" if result.decided else "recorded"

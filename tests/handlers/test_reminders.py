@@ -167,7 +167,7 @@ def test_a_decision_interrupted_after_the_votes_is_completed(stack: OfflineStack
 def test_the_scheduled_handler_runs_against_the_stack(stack: OfflineStack) -> None:
     result = stack.invoke_remind()
     assert set(result) == {"checked", "closed", "decided", "reminded", "escalated", "failed",
-                           "unconfirmed", "forged"}
+                           "unconfirmed", "forged", "told", "slack_failed", "altered"}
     assert result["failed"] == 0
 
 
@@ -248,7 +248,7 @@ def test_an_unknown_outcome_never_closes_a_request(stack: OfflineStack, name: st
     told: list[Any] = []
     with pytest.raises(NotPending) as raised:
         review(claims, codepipeline=blind, table=stack.table, now=datetime.now(UTC),
-               tell=told.append, vote_keys=[LOCAL_VOTE_KEY])
+               tell=told.append, vote_keys=[LOCAL_VOTE_KEY], seal_keys=[LOCAL_SIGNING_KEY])
     assert raised.value.outcome.reason == "unknown"
 
     record = get_request(stack.table, approval.request_id)

@@ -325,11 +325,11 @@ def test_stateless_mode_refuses_the_requesters_approval(stack: OfflineStack, nam
     carol = claims_of(links_in(mails[CAROL])["Approve"])
     with pytest.raises(SelfApproval):
         vote(carol, "mine", codepipeline=codepipeline, table=None, now=datetime.now(UTC),
-             tell=lambda record: None, vote_keys=[])
+             tell=lambda record: None, vote_keys=[], seal_keys=[])
     assert stage_statuses(stack, pipeline)["Approval"] == "InProgress"
     alice = claims_of(links_in(mails[ALICE])["Approve"])
     assert vote(alice, "ok", codepipeline=codepipeline, table=None, now=datetime.now(UTC),
-                tell=lambda record: None, vote_keys=[]).decided
+                tell=lambda record: None, vote_keys=[], seal_keys=[]).decided
     wait_until(lambda: execution_status(stack, pipeline, execution_id) == "Succeeded",
                what="the run to succeed")
 

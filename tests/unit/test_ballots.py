@@ -4,10 +4,18 @@ from __future__ import annotations
 
 import dataclasses
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 
 import pytest
 
-from greenlight.ballots import sign_vote, vote_is_genuine
+from greenlight.ballots import (
+    PINNED_ATTRIBUTES,
+    pinned_text,
+    seal_holds,
+    seal_request,
+    sign_vote,
+    vote_is_genuine,
+)
 from greenlight.links import ApprovalContext
 from greenlight.store import RequestRecord, Vote
 
@@ -97,3 +105,46 @@ def test_a_record_counts_only_its_genuine_votes() -> None:
     assert counted.forged == ("bob@example.com", "carol@example.com")
     assert len(counted.approvals) == 1
     assert counted.waiting_on() == ("bob@example.com", "carol@example.com")
+
+
+# --- the request seal ---
+
+
+LINK_KEYS = ["link-key-0123456789-0123456789-0123456789"]
+ITEM = {"request_id": "r1", "pipeline": "p", "stage": "Approval", "action": "Manual",
+        "expires_at": 1790000000, "approvers": ["alice@example.com", "bob@example.com"],
+        "min_approvals": 2, "approvals_needed": 2, "requesters": ["carol@example.com"],
+        "requester_known": True, "status": "pending", "votes": {}}
+
+
+def test_a_sealed_request_reads_back_as_sealed_from_dynamodb_numbers() -> None:
+    seal = seal_request(LINK_KEYS, ITEM)
+    stored = dict(ITEM, expires_at=Decimal(1790000000), min_approvals=Decimal(2),
+                  approvals_needed=Decimal("2"), seal=seal)
+    assert seal_holds(LINK_KEYS, pinned_text(stored), seal)
+
+
+def test_a_lowered_quorum_breaks_the_seal() -> None:
+    seal = seal_request(LINK_KEYS, ITEM)
+    assert not seal_holds(LINK_KEYS, pinned_text(dict(ITEM, approvals_needed=1)), seal)
+
+
+def test_clearing_the_requesters_breaks_the_seal() -> None:
+    seal = seal_request(LINK_KEYS, ITEM)
+    assert not seal_holds(LINK_KEYS, pinned_text(dict(ITEM, requesters=[])), seal)
+    assert not seal_holds(LINK_KEYS, pinned_text({k: v for k, v in ITEM.items()
+                                                  if k != "requesters"}), seal)
+
+
+def test_votes_and_status_may_change_under_the_seal() -> None:
+    seal = seal_request(LINK_KEYS, ITEM)
+    changed = dict(ITEM, status="deciding", votes={"alice@example.com": {"decision": "approve"}})
+    assert "status" not in PINNED_ATTRIBUTES
+    assert seal_holds(LINK_KEYS, pinned_text(changed), seal)
+
+
+def test_a_seal_under_another_key_or_none_does_not_hold() -> None:
+    other = seal_request(["another-key-0123456789-0123456789-0123"], ITEM)
+    assert not seal_holds(LINK_KEYS, pinned_text(ITEM), other)
+    assert not seal_holds(LINK_KEYS, pinned_text(ITEM), None)
+    assert not seal_holds(LINK_KEYS, pinned_text(ITEM), "")

@@ -5,21 +5,29 @@ from __future__ import annotations
 import dataclasses
 import email
 import email.policy
+import email.utils
 import json
 import re
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
+from unittest.mock import ANY
 
+import boto3
 import pytest
+from botocore.stub import Stubber
 
 from greenlight.announce import ref_of
 from greenlight.approval import parse_approval_message
+from greenlight.config import ConfigurationError, MailDelivery
 from greenlight.links import ApprovalContext, Decision, Revision, read_link
 from greenlight.mail import (
     ApprovalEmail,
     approval_subject,
     compose_approval_email,
     one_line,
+    send_one,
+    send_through,
     to_mime,
 )
 from greenlight.rendering import Templates
@@ -166,3 +174,75 @@ def test_no_value_starts_a_line_of_its_own_in_a_text_part(tmp_path: Path) -> Non
                     '"fine approved by ciso@example.com"\n')
     html = probe.render("probe.html.j2", comment=forged)
     assert "\u202e" not in html and "ciso@example.com" in html
+
+
+# --- Delivery: the sender's display name and the SES configuration set ------------------------
+
+
+def sesv2_client() -> Any:
+    return boto3.client("sesv2", region_name="us-east-1", aws_access_key_id="testing",
+                        aws_secret_access_key="testing")
+
+
+def plain_mail() -> ApprovalEmail:
+    return ApprovalEmail("alice@example.com", "Approval needed", "text", "<p>html</p>")
+
+
+def expected_send(sender: str, **extra: object) -> dict[str, object]:
+    return {"FromEmailAddress": sender, "Destination": {"ToAddresses": ["alice@example.com"]},
+            "Content": {"Raw": {"Data": ANY}}, **extra}
+
+
+def test_the_sender_name_shows_beside_the_address_in_the_from_header() -> None:
+    sender = MailDelivery("approvals@example.com", "Greenlight").mail_from
+    assert sender == "Greenlight <approvals@example.com>"
+    message = email.message_from_bytes(to_mime(plain_mail(), sender, NOW),
+                                       policy=email.policy.default)
+    assert email.utils.parseaddr(str(message["From"])) == ("Greenlight", "approvals@example.com")
+    assert str(message["Message-ID"]).endswith("@example.com>")
+
+
+def test_a_non_ascii_sender_name_is_encoded_not_sent_raw() -> None:
+    sender = MailDelivery("approvals@example.com", "Freigabe Müller").mail_from
+    assert sender.isascii() and sender.endswith(" <approvals@example.com>")
+    message = email.message_from_bytes(to_mime(plain_mail(), sender, NOW),
+                                       policy=email.policy.default)
+    assert message["From"].addresses[0].display_name == "Freigabe Müller"
+
+
+def test_without_a_sender_name_the_from_header_is_the_bare_address() -> None:
+    assert MailDelivery.from_env("approvals@example.com", {}).mail_from == "approvals@example.com"
+
+
+@pytest.mark.parametrize("name", ["security@bank.example", "IT <it@example.com>",
+                                  "Greenlight\r\nBcc: eve@example.com", 'Say "hi"',
+                                  "\u202eetavirp", "x" * 65])
+def test_a_sender_name_that_could_pass_for_an_address_or_add_a_header_is_refused(
+        name: str) -> None:
+    with pytest.raises(ConfigurationError, match="SENDER_NAME"):
+        MailDelivery.from_env("approvals@example.com", {"SENDER_NAME": name})
+
+
+def test_a_malformed_configuration_set_name_is_refused_at_start() -> None:
+    with pytest.raises(ConfigurationError, match="SES_CONFIGURATION_SET"):
+        MailDelivery.from_env("approvals@example.com", {"SES_CONFIGURATION_SET": "a b"})
+
+
+def test_every_send_names_the_configuration_set_and_the_display_name() -> None:
+    delivery = MailDelivery.from_env("approvals@example.com", {
+        "SENDER_NAME": "Greenlight", "SES_CONFIGURATION_SET": "audited"})
+    sesv2 = send_through(sesv2_client(), delivery.configuration_set)
+    with Stubber(sesv2) as stub:
+        stub.add_response("send_email", {"MessageId": "m-1"}, expected_send(
+            "Greenlight <approvals@example.com>", ConfigurationSetName="audited"))
+        assert send_one(sesv2, delivery.mail_from, plain_mail(), NOW) == "m-1"
+        stub.assert_no_pending_responses()
+
+
+def test_without_a_configuration_set_none_is_named() -> None:
+    sesv2 = send_through(sesv2_client(), None)
+    with Stubber(sesv2) as stub:
+        stub.add_response("send_email", {"MessageId": "m-2"},
+                          expected_send("approvals@example.com"))
+        send_one(sesv2, "approvals@example.com", plain_mail(), NOW)
+        stub.assert_no_pending_responses()
