@@ -121,6 +121,20 @@ def _session_valid(identity: VerifiedIdentity | None, rule: SignInRule, now: dat
 # The GET of a link
 
 
+def response_headers(location: str | None, set_cookies: tuple[str, ...],
+                     problem: SignInProblem | None) -> dict[str, str | list[str]]:
+    """The headers of a sign-in answer: where it sends the browser, the cookies it sets,
+    and the problem page's own headers (such as Retry-After)."""
+    headers: dict[str, str | list[str]] = {}
+    if location:
+        headers["Location"] = location
+    if set_cookies:
+        headers["Set-Cookie"] = list(set_cookies)
+    if problem is not None:
+        headers.update(problem.headers)
+    return headers
+
+
 @dataclass(frozen=True)
 class SignInGate:
     """The answer to a link's GET: go on with `identity`, or send the browser to sign in."""
@@ -134,14 +148,7 @@ class SignInGate:
 
     @property
     def headers(self) -> dict[str, str | list[str]]:
-        headers: dict[str, str | list[str]] = {}
-        if self.location:
-            headers["Location"] = self.location
-        if self.set_cookies:
-            headers["Set-Cookie"] = list(self.set_cookies)
-        if self.problem is not None:
-            headers.update(self.problem.headers)
-        return headers
+        return response_headers(self.location, self.set_cookies, self.problem)
 
 
 def gate_review(link: str, approver: str, rule: SignInRule, cookie_header: str | None, *,
@@ -196,14 +203,7 @@ class CallbackResult:
 
     @property
     def headers(self) -> dict[str, str | list[str]]:
-        headers: dict[str, str | list[str]] = {}
-        if self.location:
-            headers["Location"] = self.location
-        if self.set_cookies:
-            headers["Set-Cookie"] = list(self.set_cookies)
-        if self.problem is not None:
-            headers.update(self.problem.headers)
-        return headers
+        return response_headers(self.location, self.set_cookies, self.problem)
 
 
 def email_of(identity: VerifiedIdentity) -> set[str]:
