@@ -70,7 +70,11 @@ def next_run_at_approval(stack: OfflineStack, pipeline: str,
     if token is not None:
         stack.preset_tokens.append(token)
     execution_id = stack.engine.start_execution(pipeline)
+    return waiting_at_approval(stack, pipeline, execution_id)
 
+
+def waiting_at_approval(stack: OfflineStack, pipeline: str, execution_id: str) -> Waiting:
+    """Wait until the run `execution_id` of `pipeline` waits at an approval, on a token."""
     def waiting() -> Waiting | None:
         details = stack.engine.call("ListActionExecutions", {
             "pipelineName": pipeline, "filter": {"pipelineExecutionId": execution_id}})

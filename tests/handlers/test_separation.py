@@ -32,7 +32,7 @@ from greenlight.store import (
 from greenlight.voting import vote
 from local.offline import LOCAL_SIGNING_KEY
 from local.stack import Mail, OfflineStack
-from tests.live import Waiting, unwired
+from tests.live import unwired, waiting_at_approval
 from tests.offline import (
     execution_status,
     links_in,
@@ -86,20 +86,6 @@ def claims_of(url: str) -> LinkClaims:
     return read_link(url.rsplit("/", 1)[1], [LOCAL_SIGNING_KEY], datetime.now(UTC))
 
 
-def waiting_at_approval(stack: OfflineStack, pipeline: str, execution_id: str) -> Waiting:
-    def waiting() -> Waiting | None:
-        details = stack.engine.call("ListActionExecutions", {
-            "pipelineName": pipeline, "filter": {"pipelineExecutionId": execution_id}})
-        for detail in details["actionExecutionDetails"]:
-            if (detail["input"]["actionTypeId"]["category"] == "Approval"
-                    and detail["status"] == "InProgress"):
-                token = detail["output"]["executionResult"]["externalExecutionId"]
-                return Waiting(pipeline, detail["stageName"], detail["actionName"], token,
-                               execution_id)
-        return None
-
-    found: Waiting = wait_until(waiting, what=f"{pipeline} to wait at its approval")
-    return found
 
 
 def announce_directly(stack: OfflineStack, message: str, policy_document: dict[str, Any],
