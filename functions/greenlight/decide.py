@@ -13,7 +13,6 @@ from typing import TYPE_CHECKING, Any
 
 import boto3
 from aws_lambda_powertools import Logger, Metrics
-from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.parameters import SecretsProvider
@@ -37,6 +36,7 @@ from greenlight.review import (
     issue_form_token,
     read_form,
 )
+from greenlight.routes import Response, Router
 from greenlight.signin_config import SignInSettings
 from greenlight.slack_config import slack_settings_of
 from greenlight.store import (
@@ -75,10 +75,9 @@ table = (boto3.resource("dynamodb", config=INTERACTIVE_CONFIG).Table(settings.ap
 templates = Templates()
 logger = Logger(service="greenlight")
 metrics = Metrics(namespace="Greenlight", service="greenlight")
-# Debug mode would print each event, and the route's arguments hold the link.
-app = APIGatewayRestResolver(debug=False)
-# Their debug lines repeat route arguments and request parameters (the link, the approval
-# token): whatever level the function logs at, those lines stay out of the log.
+app = Router()
+# Their debug lines repeat request parameters (the approval token, secret values): whatever
+# level the function logs at, those lines stay out of the log.
 for library in ("aws_lambda_powertools", "botocore", "boto3", "urllib3"):
     logging.getLogger(library).setLevel(logging.INFO)
 
@@ -94,8 +93,7 @@ clock: Callable[[], datetime] = utc_now
 def respond(page: Page, extra_headers: dict[str, str | list[str]] | None = None) -> Response:
     headers: dict[str, str | list[str]] = {**templates.security_headers, **page.headers,
                                            **(extra_headers or {})}
-    body = "" if app.current_event.http_method == "HEAD" else page.body
-    return Response(page.status, "text/html; charset=utf-8", body, headers)
+    return Response(page.status, "text/html; charset=utf-8", page.body, headers)
 
 
 def tell(record: RequestRecord) -> None:
