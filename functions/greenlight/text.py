@@ -14,6 +14,7 @@ import unicodedata
 # Line and paragraph breaks Python's str.splitlines knows, and tabs: each becomes a space.
 LINE_BREAKS = "\r\n\v\f\x1c\x1d\x1e\x85\u2028\u2029\t"
 _WHITESPACE = re.compile(r"\s+")
+_SPACED = dict.fromkeys(map(ord, LINE_BREAKS), " ")
 
 
 def _shown(ch: str) -> bool:
@@ -26,9 +27,15 @@ def _shown(ch: str) -> bool:
     return ch in LINE_BREAKS or unicodedata.category(ch) not in ("Cc", "Cf")
 
 
+# What `clean` drops from ASCII text: the C0 controls but line breaks and tabs, and DEL.
+_ASCII_HIDDEN = re.compile(r"[\x00-\x08\x0e-\x1b\x1f\x7f]")
+
+
 def clean(value: object) -> str:
     """The text without control or format characters; line breaks and tabs are kept."""
     text = "" if value is None else str(value)
+    if text.isascii() and (text.isprintable() or not _ASCII_HIDDEN.search(text)):
+        return text  # the common case, tested in C rather than character by character
     return "".join(ch for ch in text if _shown(ch))
 
 
@@ -37,8 +44,10 @@ def one_line(value: object, limit: int | None = None) -> str:
 
     With `limit`, longer text is cut and ends in an ellipsis.
     """
-    flat = _WHITESPACE.sub(" ", clean(value).translate(dict.fromkeys(map(ord, LINE_BREAKS),
-                                                                      " "))).strip()
+    flat = clean(value).translate(_SPACED)
+    if not flat.isascii() or "  " in flat:  # else the only whitespace is single spaces
+        flat = _WHITESPACE.sub(" ", flat)
+    flat = flat.strip()
     if limit is not None and len(flat) > limit:
         return flat[: limit - 1] + "…"
     return flat

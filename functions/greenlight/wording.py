@@ -7,15 +7,25 @@ from collections.abc import Sequence
 
 from greenlight.links import ApprovalContext
 
+# The others a mail or page names; past this many it says how many more were asked (a list
+# of hundreds helps nobody, and would make each mail grow with the number of approvers).
+MAX_NAMED = 10
+
 
 def needed_line(needed: int, asked: Sequence[str], approver: str) -> str:
-    """"2 approvals needed, from 3 approvers; also asked: bob@example.com, carol@example.com"."""
-    others = [a for a in asked if a != approver]
+    """"2 approvals needed, from 3 approvers; also asked: bob@example.com, carol@example.com",
+    or "...; also asked: a@…, …, j@… and 990 others"."""
+    others = [a for a in asked[:MAX_NAMED + 1] if a != approver][:MAX_NAMED]
     count = f"{needed} approval{'s' if needed != 1 else ''} needed"
     if len(asked) > 1:
         count += f", from {len(asked)} approvers"
-    who = f"also asked: {', '.join(others)}" if others else "only you were asked"
-    return f"{count}; {who}"
+    if not others:
+        return f"{count}; only you were asked"
+    more = len(asked) - (approver in asked) - len(others)
+    named = ", ".join(others)
+    if more > 0:
+        named += f" and {more} other{'s' if more != 1 else ''}"
+    return f"{count}; also asked: {named}"
 
 
 def started_line(context: ApprovalContext) -> str:
