@@ -92,7 +92,9 @@ def write_json(records: Iterable[RequestRecord], out: TextIO) -> None:
             return sorted(value) if isinstance(value, (set, frozenset)) else list(value)
         raise TypeError(type(value).__name__)
 
-    json.dump([asdict(r) for r in records], out, default=plain, indent=2)
+    # `stored` is the raw item the record was read from (for its seal), not part of it.
+    json.dump([{k: v for k, v in asdict(r).items() if k != "stored"} for r in records], out,
+              default=plain, indent=2)
     out.write("\n")
 
 

@@ -8,11 +8,12 @@ CodePipeline when the decision is submitted, and only a matching one is used.
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import hmac
 import json
 import re
-from dataclasses import asdict, dataclass, fields
+from dataclasses import dataclass, fields
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
@@ -148,19 +149,31 @@ def signing_keys(secret_string: object) -> list[str]:
 
 
 def _serializer(keys: list[str]) -> URLSafeSerializer:
+    return _serializer_of(tuple(keys))
+
+
+@functools.lru_cache(maxsize=4)
+def _serializer_of(keys: tuple[str, ...]) -> URLSafeSerializer:
     # itsdangerous takes the keys oldest first, signs with the last and verifies with any,
-    # comparing signatures in constant time.
-    return URLSafeSerializer(keys, salt=SALT, signer_kwargs={"digest_method": hashlib.sha256})
+    # comparing signatures in constant time. It keeps no state between calls: one per key
+    # set serves every link (a rotation makes a new set, and a new one).
+    return URLSafeSerializer(list(keys), salt=SALT,
+                             signer_kwargs={"digest_method": hashlib.sha256})
 
 
 def _drop_empty(value: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in value.items() if v is not None}
 
 
+def _fields_of(value: ApprovalContext | Revision) -> dict[str, Any]:
+    # Their fields are text (and one Revision): no deep copy needed, as `asdict` would make.
+    return {name: getattr(value, name) for name in value.__dataclass_fields__}
+
+
 def _claims_payload(claims: LinkClaims) -> dict[str, Any]:
-    context = asdict(claims.context)
+    context = _fields_of(claims.context)
     if claims.context.revision is not None:
-        context["revision"] = _drop_empty(asdict(claims.context.revision))
+        context["revision"] = _drop_empty(_fields_of(claims.context.revision))
     return {
         "v": LINK_VERSION,
         "p": claims.pipeline,

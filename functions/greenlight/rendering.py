@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import re
 from datetime import datetime
 from functools import cached_property
 from pathlib import Path
@@ -30,26 +29,14 @@ def soft_breaks(value: object) -> Markup:
                                  for part in str(value).split(":"))
 
 
-# What `clean` drops from ASCII text: the C0 controls but line breaks and tabs, and DEL.
-_ASCII_HIDDEN = re.compile(r"[\x00-\x08\x0e-\x1b\x1f\x7f]")
-
-
-def _cleaned(value: str) -> str:
-    """`clean`, without its walk over every character when the text is plain ASCII (the
-    stylesheet, most values): the same result at a fraction of the cost per page."""
-    if value.isascii() and not _ASCII_HIDDEN.search(value):
-        return str(value)
-    return clean(value)
-
-
 def shown(value: object) -> object:
-    """Every `{{ ... }}` of a page or HTML mail: text without bidi or invisible characters."""
+    """Every `{{ ... }}` of a page or HTML mail: text without bidi or invisible characters
+    (`clean` returns plain ASCII, most values and the stylesheet, as it is)."""
     if isinstance(value, Markup):
         # Already escaped; dropping characters cannot make a `<` or `"` appear.
-        if value.isascii() and not _ASCII_HIDDEN.search(value):
-            return value
-        return Markup(clean(value))  # noqa: S704  # nosec B704
-    return _cleaned(value) if isinstance(value, str) else value
+        cleaned = clean(value)
+        return value if cleaned == value else Markup(cleaned)  # noqa: S704  # nosec B704
+    return clean(value) if isinstance(value, str) else value
 
 
 def flattened(value: object) -> object:
@@ -70,6 +57,8 @@ class Templates:
             lstrip_blocks=True,
             keep_trailing_newline=True,
             finalize=shown,
+            # The templates ship with the code: no stat of every file on every render.
+            auto_reload=False,
         )
         self.environment.filters["utc"] = utc
         self.environment.filters["soft_breaks"] = soft_breaks

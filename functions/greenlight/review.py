@@ -8,6 +8,7 @@ import binascii
 import hashlib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 from urllib.parse import parse_qs
 
 from itsdangerous import BadData, SignatureExpired, TimestampSigner, URLSafeTimedSerializer
@@ -51,14 +52,21 @@ class DecisionForm:
     form_token: str
 
 
-def _serializer(keys: list[str], now: datetime) -> URLSafeTimedSerializer:
-    class SignerAt(TimestampSigner):
-        # The clock is an argument, as everywhere else; itsdangerous would read time.time().
-        def get_timestamp(self) -> int:
-            return int(now.timestamp())
+class SignerAt(TimestampSigner):
+    """A TimestampSigner on the clock it is given, as everywhere else (itsdangerous would
+    read time.time())."""
 
+    def __init__(self, *args: Any, now: datetime, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.now = now
+
+    def get_timestamp(self) -> int:
+        return int(self.now.timestamp())
+
+
+def _serializer(keys: list[str], now: datetime) -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(keys, salt=FORM_SALT, signer=SignerAt,
-                                  signer_kwargs={"digest_method": hashlib.sha256})
+                                  signer_kwargs={"digest_method": hashlib.sha256, "now": now})
 
 
 def _binding(signed_link: str, decision: Decision) -> dict[str, str]:

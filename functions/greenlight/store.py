@@ -8,6 +8,7 @@ voters cannot send a mail twice, lose a vote or decide twice.
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -101,14 +102,15 @@ class RequestRecord:
     outcome_mailed_at: datetime | None = None
     # Approvers whose vote in the table does not verify; set by `verified`.
     forged: tuple[str, ...] = ()
-    # The pinned attributes as stored (ballots.pinned_text) and notify's seal over them.
-    pinned: str = ""
+    # The item as stored, whose pinned attributes (ballots.pinned_text) notify sealed; the
+    # text is made only when the seal is checked, not at every read.
+    stored: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)
     seal: str | None = None
 
     def is_sealed(self, keys: list[str]) -> bool:
         """Whether who may vote and what decides are still as notify recorded them: a
         record whose approvers, requesters or quorum were changed in the table is not."""
-        return seal_holds(keys, self.pinned, self.seal)
+        return seal_holds(keys, pinned_text(self.stored), self.seal)
 
     def verified(self, keys: list[str]) -> RequestRecord:
         """This record with only the votes a vote key signed; the others are named in
@@ -269,7 +271,7 @@ def record_from_item(item: dict[str, Any]) -> RequestRecord:
         last_reminded_at=_time(item.get("last_reminded_at")),
         escalated_at=_time(item.get("escalated_at")),
         outcome_mailed_at=_time(item.get("outcome_mailed_at")),
-        pinned=pinned_text(item),
+        stored=item,
         seal=_text_or_none(item.get("seal")),
     )
 
