@@ -59,7 +59,7 @@ from local.sam_template import (
     table_definition,
 )
 from local.slack import Interactions, SlackServer, Workspace
-from local.table_stream import TableStream
+from local.table_stream import TableStream, watch_moto_stream
 
 log = logging.getLogger(__name__)
 
@@ -284,7 +284,11 @@ class OfflineStack:
             endpoint_url=self.moto_url, table_name=self.table_name, mapping=mapping,
             invoke=lambda event: self._invoke_collecting(self.tell_handler)(
                 event, LocalContext(function_name="TellFunction")),
-            on_failure=self._tell_failed).start()
+            on_failure=self._tell_failed)
+        # moto runs in this process: each write that lands in the stream wakes the mapping.
+        self._stops.append(watch_moto_stream(ACCOUNT_ID, REGION, self.table_name,
+                                             self.table_stream.written))
+        self.table_stream.start()
         self._stops.append(self.table_stream.stop)
         worker = threading.Thread(target=self._deliver_forever, name="sns-to-notify", daemon=True)
         worker.start()

@@ -102,11 +102,13 @@ def stack(offline_stack: OfflineStack) -> Iterator[OfflineStack]:
     """The session's offline stack; signing keys are read afresh after each test."""
     yield offline_stack
     # Outcome mails go out after the response (the table's stream): they land within the
-    # test that caused them, not in the next one's mails.
-    offline_stack.wait_for_outcomes()
+    # test that caused them, not in the next one's mails. The wait ends once every change
+    # written so far has been handled; a stream still busy after that long is a fault.
+    caught_up = offline_stack.wait_for_outcomes(timeout=90)
     offline_stack.collect_mails()
     offline_stack.time_offset = timedelta(0)
     offline_stack.clear_caches()
+    assert caught_up, "the table's stream was still busy after 90 s"
 
 
 @pytest.fixture
