@@ -43,6 +43,9 @@ STAGE_PATH = "/Prod"
 WARM_UP = 50
 PAGE_RUNS = 1000
 APPROVER_COUNTS = (1, 10, 100, 1000)
+TWO_APPROVALS = json.dumps({"rules": [{
+    "name": "two approvals", "match": {"pipeline": "*", "stage": "*", "action": "*"},
+    "approvers": ["approver@example.com", "second@example.com"], "min_approvals": 2}]})
 TOPIC = "arn:aws:sns:eu-west-1:123456789012:greenlight-ApprovalTopic-1ABCDEFGHIJ"
 
 
@@ -166,6 +169,16 @@ def expect_page(response: dict[str, Any], what: str) -> None:
                            f"{str(response.get('body'))[:300]}")
 
 
+def form_post(link: str, page: str) -> dict[str, Any]:
+    """The POST a browser sends from a review page: its form token comes back with the vote."""
+    found = re.search(r'name="form_token" value="([^"]+)"', page)
+    form_token = f"&form_token={found.group(1)}" if found else ""
+    return proxy_event("POST", f"{STAGE_PATH}/approvals/{link}",
+                       [("Content-Type", "application/x-www-form-urlencoded"),
+                        ("Sec-Fetch-Site", "same-origin")],
+                       f"comment=Ship+it{form_token}".encode(), STAGE_PATH)
+
+
 def timed(call: Callable[[], Any], runs: int,
           before: Callable[[], None] | None = None) -> list[float]:
     samples = []
@@ -235,13 +248,8 @@ def measure() -> WarmResults:
                           [("Accept", "text/html")], b"", STAGE_PATH)
         page = run_decide(get)
         expect_page(page, "the review page")
-        # The page's form carries a token the POST must return, as a browser submits it.
-        found = re.search(r'name="form_token" value="([^"]+)"', str(page.get("body")))
-        form_token = f"&form_token={found.group(1)}" if found else ""
-        post = proxy_event("POST", f"{STAGE_PATH}/approvals/{links['Approve']}",
-                           [("Content-Type", "application/x-www-form-urlencoded"),
-                            ("Sec-Fetch-Site", "same-origin")],
-                           f"comment=Ship+it{form_token}".encode(), STAGE_PATH)
+        post = form_post(links["Approve"], str(page.get("body")))
+        first_token = codepipeline.token
 
         def reopen() -> None:
             table.items = json.loads(json.dumps(waiting))
@@ -253,23 +261,36 @@ def measure() -> WarmResults:
         calls_per_page = Counter(calls.counter)
         page = Timing.of(timed(lambda: run_decide(get), PAGE_RUNS))
 
-        # A vote that does not decide: the same request under a rule needing two approvals.
-        two = json.loads(json.dumps(waiting))
-        for item in two.values():
-            item.update(min_approvals=2, approvals_needed=2)
+        # A vote that does not decide: a request announced under a rule needing two
+        # approvals (the request is sealed as announced, so it cannot be edited into one).
+        default = notify.settings
+        notify.settings = replace(default, policy_json=TWO_APPROVALS)  # type: ignore[attr-defined]
+        table.items.clear()
+        ses.sent.clear()
+        codepipeline.token = str(uuid.uuid4())
+        run_notify(codepipeline.token)
+        notify.settings = default  # type: ignore[attr-defined]
+        two = {key: dict(item) for key, item in table.items.items()}
+        two_links = links_in(next(mail["Content"]["Raw"]["Data"] for mail in ses.sent
+                                  if b"approver@example.com" in mail["Content"]["Raw"]["Data"]))
+        two_page = run_decide(proxy_event("GET", f"{STAGE_PATH}/approvals/{two_links['Approve']}",
+                                          [("Accept", "text/html")], b"", STAGE_PATH))
+        expect_page(two_page, "the review page of the two-approval request")
+        two_post = form_post(two_links["Approve"], str(two_page.get("body")))
 
         def reopen_two() -> None:
             table.items = json.loads(json.dumps(two))
 
         reopen_two()
-        expect_page(run_decide(post), "the vote")
-        timed(lambda: run_decide(post), WARM_UP, reopen_two)
+        expect_page(run_decide(two_post), "the vote")
+        timed(lambda: run_decide(two_post), WARM_UP, reopen_two)
         reopen_two()
         calls.reset()
-        run_decide(post)
+        run_decide(two_post)
         calls_per_vote = Counter(calls.counter)
-        vote = Timing.of(timed(lambda: run_decide(post), PAGE_RUNS, reopen_two))
+        vote = Timing.of(timed(lambda: run_decide(two_post), PAGE_RUNS, reopen_two))
 
+        codepipeline.token = first_token
         reopen()
         expect_page(run_decide(post), "the decision")
         timed(lambda: run_decide(post), WARM_UP, reopen)
@@ -280,7 +301,6 @@ def measure() -> WarmResults:
         decision = Timing.of(timed(lambda: run_decide(post), PAGE_RUNS, reopen))
 
         notify_times, calls_per_message = {}, {}
-        default = notify.settings
         for count in APPROVER_COUNTS:
             notify.settings = replace(default, approver_emails=tuple(  # type: ignore[attr-defined]
                 f"approver{i:03d}@example.com" for i in range(count)))
