@@ -72,7 +72,7 @@ codepipeline = client("codepipeline", INTERACTIVE_CONFIG)
 secrets = SecretsProvider(boto3_client=client("secretsmanager", INTERACTIVE_CONFIG))
 table = (boto3.resource("dynamodb", config=INTERACTIVE_CONFIG).Table(settings.approvals_table)
          if settings.approvals_table else None)
-templates = Templates()
+templates = Templates().load()  # every request renders a page: load Jinja2 during init
 logger = Logger(service="greenlight")
 metrics = Metrics(namespace="Greenlight", service="greenlight")
 app = Router()

@@ -38,7 +38,7 @@ secrets = SecretsProvider(boto3_client=client("secretsmanager"))
 ssm = SSMProvider(boto3_client=client("ssm")) if settings.policy_parameter else None
 table = (boto3.resource("dynamodb", config=CLIENT_CONFIG).Table(settings.approvals_table)
          if settings.approvals_table else None)
-templates = Templates()
+templates = Templates().load()  # every message is rendered into mails: load Jinja2 during init
 logger = Logger(service="greenlight")
 metrics = Metrics(namespace="Greenlight", service="greenlight")
 

@@ -29,7 +29,7 @@ delivery = settings.delivery or MailDelivery(settings.sender_email)
 sesv2 = send_through(client("sesv2"), delivery.configuration_set)
 secrets = SecretsProvider(boto3_client=client("secretsmanager"))
 table = boto3.resource("dynamodb", config=CLIENT_CONFIG).Table(settings.approvals_table)
-templates = Templates()
+templates = Templates()  # Jinja2 loads at the first mail: most sweeps send none
 logger = Logger(service="greenlight")
 metrics = Metrics(namespace="Greenlight", service="greenlight")
 

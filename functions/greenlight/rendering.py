@@ -7,8 +7,8 @@ import hashlib
 from datetime import datetime
 from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup
 
 from greenlight.text import clean, one_line, quoted
@@ -16,6 +16,9 @@ from greenlight.text import clean, one_line, quoted
 # The handlers' CodeUri is functions/; templates/ sits beside the package there.
 TEMPLATES_DIR = Path(__file__).parent.parent / "templates"
 STYLESHEET = "pages/style.css"
+
+if TYPE_CHECKING:
+    from jinja2 import Environment
 
 
 def utc(value: datetime | None) -> str:
@@ -45,11 +48,23 @@ def flattened(value: object) -> object:
 
 
 class Templates:
-    """The loaded template environment and the page stylesheet's CSP hash."""
+    """The template environment and the page stylesheet's CSP hash. Jinja2 is loaded when
+    the first template is rendered, or at `load()`: a function that renders at every
+    invocation loads it during init; the sweep, which mostly mails nothing, when it mails."""
 
     def __init__(self, directory: Path = TEMPLATES_DIR) -> None:
-        self.environment = Environment(
-            loader=FileSystemLoader(str(directory)),
+        self.directory = directory
+
+    def load(self) -> Templates:
+        self.text_environment  # noqa: B018  # builds both environments
+        return self
+
+    @cached_property
+    def environment(self) -> Environment:
+        from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+
+        environment = Environment(
+            loader=FileSystemLoader(str(self.directory)),
             # HTML-escaped everywhere but in the plain-text part of a mail.
             autoescape=select_autoescape(disabled_extensions=("txt.j2",), default=True),
             undefined=StrictUndefined,
@@ -60,12 +75,16 @@ class Templates:
             # The templates ship with the code: no stat of every file on every render.
             auto_reload=False,
         )
-        self.environment.filters["utc"] = utc
-        self.environment.filters["soft_breaks"] = soft_breaks
-        self.environment.filters["one_line"] = one_line
-        self.environment.filters["quoted"] = quoted
+        environment.filters["utc"] = utc
+        environment.filters["soft_breaks"] = soft_breaks
+        environment.filters["one_line"] = one_line
+        environment.filters["quoted"] = quoted
+        return environment
+
+    @cached_property
+    def text_environment(self) -> Environment:
         # The plain-text parts: no value there can break a line, however it was interpolated.
-        self.text_environment = self.environment.overlay(finalize=flattened)
+        return self.environment.overlay(finalize=flattened)
 
     @cached_property
     def stylesheet(self) -> str:

@@ -32,7 +32,7 @@ settings = TellSettings.from_env()
 sesv2 = send_through(client("sesv2"), settings.delivery.configuration_set)
 secrets = SecretsProvider(boto3_client=client("secretsmanager"))
 table = boto3.resource("dynamodb", config=CLIENT_CONFIG).Table(settings.approvals_table)
-templates = Templates()
+templates = Templates().load()  # every batch it is given is told by mail: load Jinja2 during init
 logger = Logger(service="greenlight")
 metrics = Metrics(namespace="Greenlight", service="greenlight")
 
