@@ -6,7 +6,7 @@ FN ?= NotifyFunction
 EVENT ?= events/approval-request.json
 
 .DEFAULT_GOAL := help
-.PHONY: help setup setup-local chromium oidc demo test lint invoke events bench audit redrive clean
+.PHONY: help setup setup-local chromium oidc demo test lint invoke events bench templates audit redrive clean
 TABLE ?= $(APPROVALS_TABLE)
 DEMO_STACK ?= outbox/demo-stack.env
 
@@ -77,6 +77,9 @@ redrive: setup-local ## Redrive dead letters to notify: make redrive QUEUE=url F
 
 bench: setup ## Measure cold start, warm latency, AWS calls and artifact size
 	$(BIN)/python -m bench
+
+templates: setup ## Compile templates/ to Python after changing one (a stale copy is never used)
+	PYTHONPATH=functions $(BIN)/python -m greenlight.rendering
 
 clean: ## Remove .venv, outbox/ and build output
 	rm -rf $(VENV) outbox .aws-sam .pytest_cache .mypy_cache .ruff_cache

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import json
+import shutil
+import sys
 from datetime import datetime
 from functools import cached_property
 from pathlib import Path
@@ -16,6 +19,10 @@ from greenlight.text import clean, one_line, quoted
 # The handlers' CodeUri is functions/; templates/ sits beside the package there.
 TEMPLATES_DIR = Path(__file__).parent.parent / "templates"
 STYLESHEET = "pages/style.css"
+# The templates compiled to Python (`make templates`), so that a cold start's first page
+# does not compile its four templates; used only while every source still matches them.
+PRECOMPILED = "precompiled"
+MANIFEST = "MANIFEST.json"
 
 if TYPE_CHECKING:
     from jinja2 import Environment
@@ -61,10 +68,21 @@ class Templates:
 
     @cached_property
     def environment(self) -> Environment:
-        from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+        from jinja2 import (
+            BaseLoader,
+            ChoiceLoader,
+            Environment,
+            FileSystemLoader,
+            ModuleLoader,
+            StrictUndefined,
+            select_autoescape,
+        )
 
+        loader: BaseLoader = FileSystemLoader(str(self.directory))
+        if precompiled_is_current(self.directory):
+            loader = ChoiceLoader([ModuleLoader(str(self.directory / PRECOMPILED)), loader])
         environment = Environment(
-            loader=FileSystemLoader(str(self.directory)),
+            loader=loader,
             # HTML-escaped everywhere but in the plain-text part of a mail.
             autoescape=select_autoescape(disabled_extensions=("txt.j2",), default=True),
             undefined=StrictUndefined,
@@ -88,10 +106,7 @@ class Templates:
 
     @cached_property
     def stylesheet(self) -> str:
-        source, _, _ = self.environment.loader.get_source(  # type: ignore[union-attr]
-            self.environment, STYLESHEET
-        )
-        return source
+        return (self.directory / STYLESHEET).read_text(encoding="utf-8")
 
     @cached_property
     def security_headers(self) -> dict[str, str]:
@@ -117,3 +132,45 @@ class Templates:
 
     def page(self, name: str, **context: object) -> str:
         return self.render(name, stylesheet=self.stylesheet, **context)
+
+
+def template_sources(directory: Path) -> dict[str, str]:
+    """Every template under `directory`, by name, with the SHA-256 of its source."""
+    return {path.relative_to(directory).as_posix(): hashlib.sha256(path.read_bytes()).hexdigest()
+            for path in sorted(directory.rglob("*.j2"))
+            if PRECOMPILED not in path.relative_to(directory).parts}
+
+
+def precompiled_is_current(directory: Path) -> bool:
+    """Whether `make templates` compiled exactly these sources with this Jinja2: else the
+    templates compile from their sources, as they change (a stale copy is never used)."""
+    try:
+        manifest = json.loads((directory / PRECOMPILED / MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return (isinstance(manifest, dict) and manifest.get("jinja2") == _jinja2_version()
+            and manifest.get("templates") == template_sources(directory))
+
+
+def _jinja2_version() -> str | None:
+    import jinja2
+
+    return getattr(jinja2, "__version__", None)
+
+
+def precompile(directory: Path = TEMPLATES_DIR) -> Path:
+    """Compile every template under `directory` into directory/precompiled, with a manifest
+    of the sources and the Jinja2 version it was compiled from."""
+    target = directory / PRECOMPILED
+    shutil.rmtree(target, ignore_errors=True)
+    sources = template_sources(directory)
+    Templates(directory).environment.compile_templates(
+        str(target), zip=None, filter_func=sources.__contains__, ignore_errors=False)
+    manifest = {"jinja2": _jinja2_version(), "templates": sources}
+    (target / MANIFEST).write_text(json.dumps(manifest, indent=1, sort_keys=True) + "\n",
+                                   encoding="utf-8")
+    return target
+
+
+if __name__ == "__main__":
+    print(f"compiled to {precompile(Path(sys.argv[1]) if len(sys.argv) > 1 else TEMPLATES_DIR)}")
