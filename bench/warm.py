@@ -169,6 +169,12 @@ def expect_page(response: dict[str, Any], what: str) -> None:
                            f"{str(response.get('body'))[:300]}")
 
 
+def review_get(link: str) -> dict[str, Any]:
+    """The GET a browser sends when an approver opens a link."""
+    return proxy_event("GET", f"{STAGE_PATH}/approvals/{link}", [("Accept", "text/html")], b"",
+                       STAGE_PATH)
+
+
 def form_post(link: str, page: str) -> dict[str, Any]:
     """The POST a browser sends from a review page: its form token comes back with the vote."""
     found = re.search(r'name="form_token" value="([^"]+)"', page)
@@ -238,21 +244,33 @@ def measure() -> WarmResults:
         invocations["decide"] += 1
         return dict(decide.handler(event, LocalContext(function_name="DecideFunction")))
 
+    def timed_post(post: dict[str, Any], items: dict[str, Any],
+                   what: str) -> tuple[Counter[str], Timing]:
+        """The AWS calls of one POST and its timing, each run on the request as `items`
+        held it before the vote (so that every run votes afresh)."""
+        def reopen() -> None:
+            table.items = json.loads(json.dumps(items))
+
+        reopen()
+        expect_page(run_decide(post), what)
+        timed(lambda: run_decide(post), WARM_UP, reopen)
+        reopen()
+        calls.reset()
+        run_decide(post)
+        made = Counter(calls.counter)
+        return made, Timing.of(timed(lambda: run_decide(post), PAGE_RUNS, reopen))
+
     with quiet():
         # One real announcement: the request record and the links come from Greenlight.
         codepipeline.token = str(uuid.uuid4())
         run_notify(codepipeline.token)
         links = links_in(ses.sent[0]["Content"]["Raw"]["Data"])
         waiting = {key: dict(item) for key, item in table.items.items()}
-        get = proxy_event("GET", f"{STAGE_PATH}/approvals/{links['Approve']}",
-                          [("Accept", "text/html")], b"", STAGE_PATH)
+        get = review_get(links["Approve"])
         page = run_decide(get)
         expect_page(page, "the review page")
         post = form_post(links["Approve"], str(page.get("body")))
         first_token = codepipeline.token
-
-        def reopen() -> None:
-            table.items = json.loads(json.dumps(waiting))
 
         first = scenario(get, next(iter(waiting.values())), codepipeline, SIGNING_KEY)
         timed(lambda: run_decide(get), WARM_UP)
@@ -273,32 +291,13 @@ def measure() -> WarmResults:
         two = {key: dict(item) for key, item in table.items.items()}
         two_links = links_in(next(mail["Content"]["Raw"]["Data"] for mail in ses.sent
                                   if b"approver@example.com" in mail["Content"]["Raw"]["Data"]))
-        two_page = run_decide(proxy_event("GET", f"{STAGE_PATH}/approvals/{two_links['Approve']}",
-                                          [("Accept", "text/html")], b"", STAGE_PATH))
+        two_page = run_decide(review_get(two_links["Approve"]))
         expect_page(two_page, "the review page of the two-approval request")
         two_post = form_post(two_links["Approve"], str(two_page.get("body")))
-
-        def reopen_two() -> None:
-            table.items = json.loads(json.dumps(two))
-
-        reopen_two()
-        expect_page(run_decide(two_post), "the vote")
-        timed(lambda: run_decide(two_post), WARM_UP, reopen_two)
-        reopen_two()
-        calls.reset()
-        run_decide(two_post)
-        calls_per_vote = Counter(calls.counter)
-        vote = Timing.of(timed(lambda: run_decide(two_post), PAGE_RUNS, reopen_two))
+        calls_per_vote, vote = timed_post(two_post, two, "the vote")
 
         codepipeline.token = first_token
-        reopen()
-        expect_page(run_decide(post), "the decision")
-        timed(lambda: run_decide(post), WARM_UP, reopen)
-        reopen()
-        calls.reset()
-        run_decide(post)
-        calls_per_decision = Counter(calls.counter)
-        decision = Timing.of(timed(lambda: run_decide(post), PAGE_RUNS, reopen))
+        calls_per_decision, decision = timed_post(post, waiting, "the decision")
 
         notify_times, calls_per_message = {}, {}
         for count in APPROVER_COUNTS:
