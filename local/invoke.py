@@ -80,6 +80,22 @@ def wait_for_approval(stack: OfflineStack, pipeline: str, timeout: float = 30) -
     raise TimeoutError(f"{pipeline} did not reach its approval within {timeout} s")
 
 
+def wait_until_settled(stack: OfflineStack, pipeline: str,
+                       timeout: float = 30) -> dict[str, Any]:
+    """The pipeline's state once no stage is in progress any more, or as it is after `timeout`
+    seconds (a stage waiting for approval stays in progress: that is its settled state)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        state: dict[str, Any] = stack.engine.call("GetPipelineState", {"name": pipeline})
+        moving = [stage for stage in state["stageStates"]
+                  if stage.get("latestExecution", {}).get("status") == "InProgress"
+                  and not any(action.get("latestExecution", {}).get("token")
+                              for action in stage.get("actionStates", []))]
+        if not moving or time.monotonic() >= deadline:
+            return state
+        time.sleep(0.05)
+
+
 def with_form_token(event: dict[str, Any], decide: Any) -> dict[str, Any]:
     """A POST event as a browser would send it: open the page first (a GET of the same link)
     and post the form token that page carries, since a token lives only 30 minutes."""
@@ -140,9 +156,10 @@ def run(function: str, event_path: Path) -> tuple[dict[str, Any], str]:
             event = with_form_token(event, stack.decide_handler)
         before = len(stack.mails)
         result = handler(event, LocalContext(function_name=function))
+        state = wait_until_settled(stack, pipeline)
+        stack.wait_for_deliveries()
         stack.collect_mails()
         mails = stack.mails[before:]
-        state = stack.engine.call("GetPipelineState", {"name": pipeline})
     print(f"{function} returned:", file=out)
     if isinstance(result, dict) and "statusCode" in result:
         body = result.get("body") or ""

@@ -18,6 +18,7 @@ import queue
 import re
 import sys
 import threading
+import time
 import uuid
 from collections import deque
 from collections.abc import Callable
@@ -550,9 +551,14 @@ class OfflineStack:
         return self.table_stream.wait_until_idle(timeout)
 
     def wait_for_deliveries(self, timeout: float = 30.0) -> bool:
-        """Block until every published message has been handed to the notify function."""
+        """Block until every message CodePipeline has queued so far has been published and
+        handed to the notify function."""
+        deadline = time.monotonic() + timeout
+        if not self.engine.wait_until_published(timeout):
+            return False
         with self._idle:
-            return self._idle.wait_for(lambda: self._pending_deliveries == 0, timeout)
+            return self._idle.wait_for(lambda: self._pending_deliveries == 0,
+                                       max(0.0, deadline - time.monotonic()))
 
     def dead_letters(self) -> list[dict[str, Any]]:
         """Take every message now in the dead-letter queue out of it (receive and delete).

@@ -101,6 +101,7 @@ class Engine:
         self._clock = clock
         self._lock = threading.RLock()
         self._delivery = threading.Lock()
+        self._delivered = threading.Condition()
 
     @property
     def region(self) -> str:
@@ -279,6 +280,27 @@ class Engine:
                             logger.exception("publishing an approval request to %s failed", topic)
             finally:
                 self._delivery.release()
+                with self._delivered:
+                    self._delivered.notify_all()
             with self._lock:
                 if not self.account.outbox:
                     return
+
+    def wait_until_published(self, timeout: float = 30.0) -> bool:
+        """Block until every notification queued so far has been handed to `publish`.
+
+        An approval's token shows in GetPipelineState as soon as the action starts, a moment
+        before its message is published (that happens outside the lock): whoever acts on the
+        message waits here first. False if `timeout` seconds pass first.
+        """
+        def published() -> bool:
+            with self._lock:
+                if self.account.outbox:
+                    return False
+            if not self._delivery.acquire(blocking=False):
+                return False  # a batch is being published right now
+            self._delivery.release()
+            return True
+
+        with self._delivered:
+            return self._delivered.wait_for(published, timeout)
