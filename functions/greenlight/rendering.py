@@ -39,9 +39,34 @@ def soft_breaks(value: object) -> Markup:
                                  for part in str(value).split(":"))
 
 
+# The cells of the context rows, as `_context.html.j2` writes them; `cell_styles` adds a
+# mail's inline styles to exactly these.
+LABEL_CELL = Markup('<th scope="row" align="left" class="label">')
+VALUE_CELL = Markup('<td class="value">')
+
+
+def time_tag(value: datetime) -> Markup:
+    """A time as a <time> element, shown in UTC and labelled so."""
+    return Markup('<time datetime="{}">{}</time>').format(
+        value.strftime("%Y-%m-%dT%H:%M:%SZ"), utc(value))
+
+
+def cell_styles(rows: Markup, label_style: str, value_style: str) -> Markup:
+    """The context rows with inline styles on their cells, as mail clients need them. Every
+    text in `rows` is escaped, so the only unescaped cell tags in it are the rows' own."""
+    return Markup(str(rows)  # noqa: S704  # nosec B704: escaped rows and escaped styles
+                  .replace(LABEL_CELL, Markup(
+                      '<th scope="row" align="left" style="{}" class="label">').format(
+                          label_style))
+                  .replace(VALUE_CELL, Markup('<td style="{}" class="value">').format(
+                      value_style)))
+
+
 def shown(value: object) -> object:
     """Every `{{ ... }}` of a page or HTML mail: text without bidi or invisible characters
     (`clean` returns plain ASCII, most values and the stylesheet, as it is)."""
+    if type(value) is str:
+        return value if value.isascii() and value.isprintable() else clean(value)
     if isinstance(value, Markup):
         # Already escaped; dropping characters cannot make a `<` or `"` appear.
         cleaned = clean(value)
@@ -94,6 +119,8 @@ class Templates:
             auto_reload=False,
         )
         environment.filters["utc"] = utc
+        environment.filters["time_tag"] = time_tag
+        environment.filters["cell_styles"] = cell_styles
         environment.filters["soft_breaks"] = soft_breaks
         environment.filters["one_line"] = one_line
         environment.filters["quoted"] = quoted

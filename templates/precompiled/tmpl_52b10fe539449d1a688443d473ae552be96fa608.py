@@ -12,16 +12,22 @@ def root(context, missing=missing):
     l_0_recipient = resolve('recipient')
     l_0_context_rows = missing
     try:
-        t_1 = environment.filters['join']
+        t_1 = environment.filters['cell_styles']
     except KeyError:
         @internalcode
         def t_1(*unused):
-            raise TemplateRuntimeError("No filter named 'join' found.")
+            raise TemplateRuntimeError("No filter named 'cell_styles' found.")
     try:
-        t_2 = environment.filters['length']
+        t_2 = environment.filters['join']
     except KeyError:
         @internalcode
         def t_2(*unused):
+            raise TemplateRuntimeError("No filter named 'join' found.")
+    try:
+        t_3 = environment.filters['length']
+    except KeyError:
+        @internalcode
+        def t_3(*unused):
             raise TemplateRuntimeError("No filter named 'length' found.")
     pass
     yield '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n<meta name="viewport" content="width=device-width, initial-scale=1">\n<title>'
@@ -37,14 +43,14 @@ def root(context, missing=missing):
         yield escape(environment.finalize(environment.getattr((undefined(name='record') if l_0_record is missing else l_0_record), 'min_approvals')))
         yield ', because Greenlight cannot tell who asked for the run)'
     yield ', but only '
-    yield escape(environment.finalize(t_2(environment.getattr((undefined(name='record') if l_0_record is missing else l_0_record), 'eligible'))))
+    yield escape(environment.finalize(t_3(environment.getattr((undefined(name='record') if l_0_record is missing else l_0_record), 'eligible'))))
     yield ' of its '
-    yield escape(environment.finalize(t_2(environment.getattr((undefined(name='record') if l_0_record is missing else l_0_record), 'approvers'))))
+    yield escape(environment.finalize(t_3(environment.getattr((undefined(name='record') if l_0_record is missing else l_0_record), 'approvers'))))
     yield ' approvers may approve it'
     if environment.getattr((undefined(name='record') if l_0_record is missing else l_0_record), 'requesters'):
         pass
         yield ': '
-        yield escape(environment.finalize(t_1(context.eval_ctx, environment.getattr((undefined(name='record') if l_0_record is missing else l_0_record), 'requesters'), ', ')))
+        yield escape(environment.finalize(t_2(context.eval_ctx, environment.getattr((undefined(name='record') if l_0_record is missing else l_0_record), 'requesters'), ', ')))
         yield ' asked for the run and cannot approve it'
     yield '.</p>\n<p style="margin:0 0 12px 0;">Nobody can complete it. It can still be rejected; otherwise it expires. The request keeps the approvers it was sent with: change the rule for later runs.</p>\n'
     included_template = environment.get_template('_context.html.j2', 'email/unmeetable.html.j2')._get_default_module(context)
@@ -54,7 +60,7 @@ def root(context, missing=missing):
     context.vars['context_rows'] = l_0_context_rows
     context.exported_vars.discard('context_rows')
     yield '<table role="presentation" width="100%" cellpadding="0" cellspacing="0" style="font-size:15px;line-height:1.45;">\n'
-    yield escape(environment.finalize(context.call((undefined(name='context_rows') if l_0_context_rows is missing else l_0_context_rows), environment.getattr((undefined(name='record') if l_0_record is missing else l_0_record), 'pipeline'), environment.getattr((undefined(name='record') if l_0_record is missing else l_0_record), 'stage'), environment.getattr((undefined(name='record') if l_0_record is missing else l_0_record), 'action'), environment.getattr((undefined(name='record') if l_0_record is missing else l_0_record), 'context'), environment.getattr((undefined(name='record') if l_0_record is missing else l_0_record), 'expires_at'), 'padding:6px 8px 6px 0;color:#5b6470;vertical-align:top;white-space:nowrap;', 'padding:6px 0;vertical-align:top;word-break:break-word;')))
+    yield escape(environment.finalize(t_1(context.call((undefined(name='context_rows') if l_0_context_rows is missing else l_0_context_rows), environment.getattr((undefined(name='record') if l_0_record is missing else l_0_record), 'pipeline'), environment.getattr((undefined(name='record') if l_0_record is missing else l_0_record), 'stage'), environment.getattr((undefined(name='record') if l_0_record is missing else l_0_record), 'action'), environment.getattr((undefined(name='record') if l_0_record is missing else l_0_record), 'context'), environment.getattr((undefined(name='record') if l_0_record is missing else l_0_record), 'expires_at')), 'padding:6px 8px 6px 0;color:#5b6470;vertical-align:top;white-space:nowrap;', 'padding:6px 0;vertical-align:top;word-break:break-word;')))
     yield '\n<tr><th scope="row" align="left" style="padding:6px 8px 6px 0;color:#5b6470;vertical-align:top;white-space:nowrap;">Rule</th><td style="padding:6px 0;vertical-align:top;word-break:break-word;">'
     yield escape(environment.finalize(environment.getattr((undefined(name='record') if l_0_record is missing else l_0_record), 'rule')))
     yield '</td></tr>\n</table>\n</td></tr>\n<tr><td style="padding:8px 20px 20px 20px;font-size:13px;color:#5b6470;">Sent to '
@@ -64,4 +70,4 @@ def root(context, missing=missing):
     yield '.</td></tr>\n</table>\n</td></tr>\n</table>\n</body>\n</html>\n'
 
 blocks = {}
-debug_info = '6=28&14=30&17=32&19=50&21=57&22=59&25=61'
+debug_info = '6=34&14=36&17=38&19=56&21=63&22=65&25=67'

@@ -8,7 +8,7 @@ def root(context, missing=missing):
     cond_expr_undefined = Undefined
     if 0: yield None
     parent_template = None
-    l_0_context_rows = l_0_when = l_0_tally = missing
+    l_0_context_rows = l_0_tally = missing
     pass
     parent_template = environment.get_template('pages/base.html.j2', 'pages/problem.html.j2')
     for name, parent_block in parent_template.blocks.items():
@@ -17,11 +17,8 @@ def root(context, missing=missing):
     l_0_context_rows = getattr(included_template, 'context_rows', missing)
     if l_0_context_rows is missing:
         l_0_context_rows = undefined(f"the template {included_template.__name__!r} (imported on line 2 in 'pages/problem.html.j2') does not export the requested name 'context_rows'", name='context_rows')
-    l_0_when = getattr(included_template, 'when', missing)
-    if l_0_when is missing:
-        l_0_when = undefined(f"the template {included_template.__name__!r} (imported on line 2 in 'pages/problem.html.j2') does not export the requested name 'when'", name='when')
-    context.vars.update({'context_rows': l_0_context_rows, 'when': l_0_when})
-    context.exported_vars.difference_update(('context_rows', 'when'))
+    context.vars['context_rows'] = l_0_context_rows
+    context.exported_vars.discard('context_rows')
     included_template = environment.get_template('_tally.html.j2', 'pages/problem.html.j2')._get_default_module(context)
     l_0_tally = getattr(included_template, 'tally', missing)
     if l_0_tally is missing:
@@ -52,11 +49,16 @@ def block_content(context, missing=missing):
     l_0_tone = resolve('tone')
     l_0_message = resolve('message')
     l_0_outcome = resolve('outcome')
-    l_0_when = resolve('when')
     l_0_tally = resolve('tally')
     l_0_record = resolve('record')
     l_0_claims = resolve('claims')
     l_0_context_rows = resolve('context_rows')
+    try:
+        t_1 = environment.filters['time_tag']
+    except KeyError:
+        @internalcode
+        def t_1(*unused):
+            raise TemplateRuntimeError("No filter named 'time_tag' found.")
     pass
     yield '<h1>'
     yield escape(environment.finalize((undefined(name='title') if l_0_title is missing else l_0_title)))
@@ -86,7 +88,7 @@ def block_content(context, missing=missing):
         if environment.getattr((undefined(name='outcome') if l_0_outcome is missing else l_0_outcome), 'changed_at'):
             pass
             yield '<tr><th scope="row" class="label">When</th><td class="value">'
-            yield escape(environment.finalize(context.call((undefined(name='when') if l_0_when is missing else l_0_when), environment.getattr((undefined(name='outcome') if l_0_outcome is missing else l_0_outcome), 'changed_at'), _block_vars=_block_vars)))
+            yield escape(environment.finalize(t_1(environment.getattr((undefined(name='outcome') if l_0_outcome is missing else l_0_outcome), 'changed_at'))))
             yield '</td></tr>'
         yield '</table>\n'
     yield escape(environment.finalize(context.call((undefined(name='tally') if l_0_tally is missing else l_0_tally), (undefined(name='record') if l_0_record is missing else l_0_record), _block_vars=_block_vars)))
@@ -99,4 +101,4 @@ def block_content(context, missing=missing):
     yield '<p class="who">Nothing was decided by opening this page.</p>\n'
 
 blocks = {'title': block_title, 'content': block_content}
-debug_info = '1=13&2=16&3=25&4=33&5=44&6=62&7=64&8=68&10=71&11=76&12=81&13=86&16=92&17=94&19=97'
+debug_info = '1=13&2=16&3=22&4=30&5=41&6=64&7=66&8=70&10=73&11=78&12=83&13=88&16=94&17=96&19=99'

@@ -18,6 +18,12 @@ def root(context, missing=missing):
     l_0_note = resolve('note')
     l_0_approver = resolve('approver')
     l_0_context_rows = missing
+    try:
+        t_1 = environment.filters['cell_styles']
+    except KeyError:
+        @internalcode
+        def t_1(*unused):
+            raise TemplateRuntimeError("No filter named 'cell_styles' found.")
     pass
     yield '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n<meta name="viewport" content="width=device-width, initial-scale=1">\n<title>Approval needed: '
     yield escape(environment.finalize(environment.getattr((undefined(name='request') if l_0_request is missing else l_0_request), 'pipeline')))
@@ -36,7 +42,7 @@ def root(context, missing=missing):
     context.vars['context_rows'] = l_0_context_rows
     context.exported_vars.discard('context_rows')
     yield '<table role="presentation" width="100%" cellpadding="0" cellspacing="0" style="font-size:15px;line-height:1.45;">\n'
-    yield escape(environment.finalize(context.call((undefined(name='context_rows') if l_0_context_rows is missing else l_0_context_rows), environment.getattr((undefined(name='request') if l_0_request is missing else l_0_request), 'pipeline'), environment.getattr((undefined(name='request') if l_0_request is missing else l_0_request), 'stage'), environment.getattr((undefined(name='request') if l_0_request is missing else l_0_request), 'action'), (undefined(name='context') if l_0_context is missing else l_0_context), (undefined(name='expires') if l_0_expires is missing else l_0_expires), 'padding:6px 8px 6px 0;color:#5b6470;vertical-align:top;white-space:nowrap;', 'padding:6px 0;vertical-align:top;word-break:break-word;')))
+    yield escape(environment.finalize(t_1(context.call((undefined(name='context_rows') if l_0_context_rows is missing else l_0_context_rows), environment.getattr((undefined(name='request') if l_0_request is missing else l_0_request), 'pipeline'), environment.getattr((undefined(name='request') if l_0_request is missing else l_0_request), 'stage'), environment.getattr((undefined(name='request') if l_0_request is missing else l_0_request), 'action'), (undefined(name='context') if l_0_context is missing else l_0_context), (undefined(name='expires') if l_0_expires is missing else l_0_expires)), 'padding:6px 8px 6px 0;color:#5b6470;vertical-align:top;white-space:nowrap;', 'padding:6px 0;vertical-align:top;word-break:break-word;')))
     yield '\n</table>\n</td></tr>\n<tr><td style="padding:16px 20px 8px 20px;">\n<table role="presentation" cellpadding="0" cellspacing="0" width="100%"><tr>\n<td style="padding:0 6px 12px 0;" width="50%"><a href="'
     yield escape(environment.finalize((undefined(name='approve_url') if l_0_approve_url is missing else l_0_approve_url)))
     yield '" style="display:block;text-align:center;background:#1a7f37;color:#ffffff;text-decoration:none;font-weight:600;font-size:16px;padding:14px 10px;border-radius:6px;">Approve</a></td>\n<td style="padding:0 0 12px 6px;" width="50%"><a href="'
@@ -55,4 +61,4 @@ def root(context, missing=missing):
     yield '</strong> only. Opening one decides nothing: the page asks you to confirm, and a reason is needed to reject.\n</td></tr>\n</table>\n</td></tr>\n</table>\n</body>\n</html>\n'
 
 blocks = {}
-debug_info = '6=23&14=25&15=30&18=32&20=39&25=41&26=43&30=45'
+debug_info = '6=29&14=31&15=36&18=38&20=45&25=47&26=49&30=51'

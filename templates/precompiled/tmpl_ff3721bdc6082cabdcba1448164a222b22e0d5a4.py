@@ -13,10 +13,16 @@ def root(context, missing=missing):
     l_0_recipient = resolve('recipient')
     l_0_context_rows = missing
     try:
-        t_1 = environment.filters['utc']
+        t_1 = environment.filters['cell_styles']
     except KeyError:
         @internalcode
         def t_1(*unused):
+            raise TemplateRuntimeError("No filter named 'cell_styles' found.")
+    try:
+        t_2 = environment.filters['utc']
+    except KeyError:
+        @internalcode
+        def t_2(*unused):
             raise TemplateRuntimeError("No filter named 'utc' found.")
     pass
     yield '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n<meta name="viewport" content="width=device-width, initial-scale=1">\n<title>'
@@ -33,7 +39,7 @@ def root(context, missing=missing):
     context.vars['context_rows'] = l_0_context_rows
     context.exported_vars.discard('context_rows')
     yield '<table role="presentation" width="100%" cellpadding="0" cellspacing="0" style="font-size:15px;line-height:1.45;">\n'
-    yield escape(environment.finalize(context.call((undefined(name='context_rows') if l_0_context_rows is missing else l_0_context_rows), environment.getattr((undefined(name='record') if l_0_record is missing else l_0_record), 'pipeline'), environment.getattr((undefined(name='record') if l_0_record is missing else l_0_record), 'stage'), environment.getattr((undefined(name='record') if l_0_record is missing else l_0_record), 'action'), environment.getattr((undefined(name='record') if l_0_record is missing else l_0_record), 'context'), None, 'padding:6px 8px 6px 0;color:#5b6470;vertical-align:top;white-space:nowrap;', 'padding:6px 0;vertical-align:top;word-break:break-word;')))
+    yield escape(environment.finalize(t_1(context.call((undefined(name='context_rows') if l_0_context_rows is missing else l_0_context_rows), environment.getattr((undefined(name='record') if l_0_record is missing else l_0_record), 'pipeline'), environment.getattr((undefined(name='record') if l_0_record is missing else l_0_record), 'stage'), environment.getattr((undefined(name='record') if l_0_record is missing else l_0_record), 'action'), environment.getattr((undefined(name='record') if l_0_record is missing else l_0_record), 'context'), None), 'padding:6px 8px 6px 0;color:#5b6470;vertical-align:top;white-space:nowrap;', 'padding:6px 0;vertical-align:top;word-break:break-word;')))
     yield '\n'
     if environment.getattr((undefined(name='record') if l_0_record is missing else l_0_record), 'summary'):
         pass
@@ -50,7 +56,7 @@ def root(context, missing=missing):
             yield '<li>Approved by '
             yield escape(environment.finalize(environment.getattr(l_1_vote, 'approver')))
             yield ' at '
-            yield escape(environment.finalize(t_1(environment.getattr(l_1_vote, 'at'))))
+            yield escape(environment.finalize(t_2(environment.getattr(l_1_vote, 'at'))))
             if environment.getattr(l_1_vote, 'comment'):
                 pass
                 yield ': '
@@ -62,7 +68,7 @@ def root(context, missing=missing):
             yield '<li>Rejected by '
             yield escape(environment.finalize(environment.getattr(environment.getattr((undefined(name='record') if l_0_record is missing else l_0_record), 'rejection'), 'approver')))
             yield ' at '
-            yield escape(environment.finalize(t_1(environment.getattr(environment.getattr((undefined(name='record') if l_0_record is missing else l_0_record), 'rejection'), 'at'))))
+            yield escape(environment.finalize(t_2(environment.getattr(environment.getattr((undefined(name='record') if l_0_record is missing else l_0_record), 'rejection'), 'at'))))
             yield ': '
             yield escape(environment.finalize(environment.getattr(environment.getattr((undefined(name='record') if l_0_record is missing else l_0_record), 'rejection'), 'comment')))
             if environment.getattr(environment.getattr((undefined(name='record') if l_0_record is missing else l_0_record), 'rejection'), 'late'):
@@ -77,4 +83,4 @@ def root(context, missing=missing):
     yield '.</td></tr>\n</table>\n</td></tr>\n</table>\n</body>\n</html>\n'
 
 blocks = {}
-debug_info = '6=23&14=25&17=27&18=29&20=36&21=38&23=44&26=47&28=60&32=74'
+debug_info = '6=29&14=31&17=33&18=35&20=42&21=44&23=50&26=53&28=66&32=80'
