@@ -3,7 +3,6 @@ counting every call, so the benchmark times Greenlight's own work."""
 
 from __future__ import annotations
 
-import copy
 import re
 import uuid
 from collections import Counter
@@ -105,6 +104,21 @@ class FakeSes:
         return {"MessageId": str(uuid.uuid4())}
 
 
+def copied(value: Any) -> Any:
+    """An item as a fresh answer, sharing nothing mutable with the one held: what
+    copy.deepcopy does for DynamoDB's types (maps, lists, sets; strings, numbers, bytes and
+    booleans are immutable), at a third of its cost or less, so that the bench times
+    Greenlight."""
+    kind = type(value)
+    if kind is dict:
+        return {key: copied(item) for key, item in value.items()}
+    if kind is list:
+        return [copied(item) for item in value]
+    if kind is set:
+        return set(value)
+    return value
+
+
 _SET = re.compile(r"^\s*([#\w.]+)\s*=\s*(:\w+)\s*$")
 
 
@@ -124,13 +138,13 @@ class FakeTable:
         key = Item["request_id"]
         if key in self.items:
             raise ClientError({"Error": {"Code": "ConditionalCheckFailedException"}}, "PutItem")
-        self.items[key] = copy.deepcopy(Item)
+        self.items[key] = copied(Item)
         return {}
 
     def get_item(self, Key: dict[str, Any], **_: Any) -> dict[str, Any]:
         self.calls.add("dynamodb.GetItem")
         item = self.items.get(Key["request_id"])
-        return {"Item": copy.deepcopy(item)} if item else {}
+        return {"Item": copied(item)} if item else {}
 
     def update_item(self, Key: dict[str, Any], UpdateExpression: str,
                     ExpressionAttributeNames: dict[str, str] | None = None,
@@ -145,11 +159,11 @@ class FakeTable:
                 if clause == "SET":
                     match = _SET.match(part)
                     if match:
-                        self._set(item, match.group(1), names, copy.deepcopy(
+                        self._set(item, match.group(1), names, copied(
                             values[match.group(2)]))
                 else:
                     self._remove(item, part.strip(), names)
-        return {"Attributes": copy.deepcopy(item)} if ReturnValues == "ALL_NEW" else {}
+        return {"Attributes": copied(item)} if ReturnValues == "ALL_NEW" else {}
 
     def query(self, **_: Any) -> dict[str, Any]:
         self.calls.add("dynamodb.Query")

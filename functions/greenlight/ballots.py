@@ -87,6 +87,8 @@ PINNED_ATTRIBUTES = (
 
 def _plain(value: Any) -> Any:
     """DynamoDB's numbers and sets as JSON takes them, so an item reads back to one text."""
+    if type(value) is str:  # most of an item: its names, addresses and texts
+        return value
     if isinstance(value, Mapping):
         return {str(k): _plain(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):

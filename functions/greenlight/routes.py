@@ -67,6 +67,10 @@ class RequestContext:
     identity: Caller
 
 
+def _mapping(value: object) -> Mapping[str, Any]:
+    return value if isinstance(value, Mapping) else {}
+
+
 @dataclass(frozen=True, repr=False)
 class ProxyRequest:
     """The parts of a REST API proxy event the routes read; `path` is without the stage."""
@@ -82,8 +86,9 @@ class ProxyRequest:
 
     @classmethod
     def from_event(cls, event: Mapping[str, Any]) -> ProxyRequest:
-        context = event.get("requestContext") or {}
-        identity = context.get("identity") or {}
+        # API Gateway always sends both as objects; a hand-made event may not.
+        context = _mapping(event.get("requestContext"))
+        identity = _mapping(context.get("identity"))
         return cls(
             http_method=str(event.get("httpMethod") or "").upper(),
             path=str(event.get("path") or "/"),

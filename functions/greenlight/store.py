@@ -116,6 +116,8 @@ class RequestRecord:
         """This record with only the votes a vote key signed; the others are named in
         `forged` and count nowhere (no tally, no quorum, no decision)."""
         genuine = {a: v for a, v in self.votes.items() if v.is_genuine(self.request_id, keys)}
+        if len(genuine) == len(self.votes):
+            return self  # every vote verifies (a record is frozen: it can be shared)
         forged = tuple(sorted(set(self.votes) - set(genuine)))
         return replace(self, votes=genuine, forged=tuple(sorted({*self.forged, *forged})))
 
