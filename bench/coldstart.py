@@ -134,14 +134,8 @@ class ColdStart:
     with_tracer_ms: float  # the function with Powertools' Tracer, as it was
     floor_with_xray_ms: float
     heavy: list[str]  # modules loaded that a path may not need (MIME, policy, sign-in, ...)
-
-    @property
-    def ratio(self) -> float:
-        return self.function_ms / self.floor_ms
-
-    @property
-    def tracer_ratio(self) -> float:
-        return self.with_tracer_ms / self.floor_ms
+    ratio: float  # the median of the paired ratios, function / floor, run by run
+    tracer_ratio: float
 
 
 @dataclass(frozen=True)
@@ -150,10 +144,7 @@ class FirstResponse:
     floor_ms: float  # floor + the same calls
     calls: list[str]
     status: int
-
-    @property
-    def ratio(self) -> float:
-        return self.function_ms / self.floor_ms
+    ratio: float  # the median of the paired ratios
 
 
 # Modules a review page has no use for; reported when an import loads them.
@@ -170,17 +161,29 @@ def _run(code: str, env: dict[str, str]) -> dict[str, object]:
 
 
 def _alternate(probes: dict[str, str], env: dict[str, str], runs: int,
-               key: str = "seconds") -> dict[str, float]:
+               key: str = "seconds") -> dict[str, list[float]]:
+    """Milliseconds of each probe, run by run: one round runs every probe once, in turn."""
     times: dict[str, list[float]] = {name: [] for name in probes}
     for _ in range(runs):
         for name, code in probes.items():
-            times[name].append(float(_run(code, env)[key]))  # type: ignore[arg-type]
-    return {name: statistics.median(values) * 1000 for name, values in times.items()}
+            times[name].append(float(_run(code, env)[key]) * 1000)  # type: ignore[arg-type]
+    return times
+
+
+def paired_ratio(times: dict[str, list[float]], name: str, floor: str = "floor") -> float:
+    """The median of `name`'s ratio to the floor within each round: a round's probes run
+    seconds apart, so a slow spell of the machine moves both sides of a ratio alike."""
+    return statistics.median(a / b for a, b in zip(times[name], times[floor], strict=True))
+
+
+def _medians(times: dict[str, list[float]]) -> dict[str, float]:
+    return {name: statistics.median(values) for name, values in times.items()}
 
 
 def measure(module: str, runs: int = RUNS) -> ColdStart:
-    """Median of `runs` cold imports of `module`, with and without Powertools' Tracer, and of
-    its floor with and without the X-Ray SDK, run alternately (so drift hits all alike)."""
+    """`runs` cold imports of `module`, with and without Powertools' Tracer, and of its floor
+    with and without the X-Ray SDK, run alternately (so drift hits all alike): the medians,
+    and the median of the paired ratios."""
     spec = function_specs()[module]
     env = process_environment(spec)
     probe = {"functions": str(FUNCTIONS_DIR), "module": module, "prelude": "", "request": ""}
@@ -191,14 +194,16 @@ def measure(module: str, runs: int = RUNS) -> ColdStart:
     heavy = sorted({name for name in HEAVY if any(m == name or m.startswith(name + ".")
                                                   for m in loaded)})  # type: ignore[attr-defined]
     floor = {"clients": clients, "prelude": "", "request": ""}
-    median = _alternate({
+    times = _alternate({
         "function": function_code,
         "with tracer": FUNCTION_PROBE.format(**probe, extra=WITH_TRACER),
         "floor": FLOOR_PROBE.format(**floor, extra=""),
         "floor with X-Ray": FLOOR_PROBE.format(**floor, extra=XRAY),
     }, env, runs)
+    median = _medians(times)
     return ColdStart(module, spec.logical_id, clients, median["function"], median["floor"],
-                     median["with tracer"], median["floor with X-Ray"], heavy)
+                     median["with tracer"], median["floor with X-Ray"], heavy,
+                     paired_ratio(times, "function"), paired_ratio(times, "with tracer"))
 
 
 def measure_first_response(answers: dict[str, str], event: dict[str, object],
@@ -217,6 +222,9 @@ def measure_first_response(answers: dict[str, str], event: dict[str, object],
     floor_request = "\n".join(FLOOR_CALLS[operation] for operation in made)
     floor_code = FLOOR_PROBE.format(clients=clients, prelude=prelude, extra="",
                                     request=floor_request)
-    median = _alternate({"function": function_code, "floor": floor_code}, env, runs,
-                        key="total")
-    return FirstResponse(median["function"], median["floor"], made, int(first["status"]))  # type: ignore[arg-type]
+    times = _alternate({"function": function_code, "floor": floor_code}, env, runs,
+                       key="total")
+    median = _medians(times)
+    return FirstResponse(median["function"], median["floor"], made,
+                         int(first["status"]),  # type: ignore[call-overload]
+                         paired_ratio(times, "function"))
