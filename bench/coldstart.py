@@ -1,15 +1,21 @@
-"""Cold init: a fresh interpreter importing a function's handler module, against the floor of a
+"""Cold init: a fresh interpreter importing a function's handler module from its package (as
+`sam build` makes it, with its bytecode), against the floor of a
 fresh interpreter that only imports boto3 and creates the same clients; and the cold first
 response: that import plus a first review page, every AWS call answered in-process, against
 the floor plus the same calls answered the same way."""
 
 from __future__ import annotations
 
+import atexit
+import functools
 import json
+import shutil
 import statistics
 import subprocess
 import sys
+import tempfile
 from dataclasses import dataclass
+from pathlib import Path
 
 from bench.environment import FUNCTIONS_DIR, ROOT, function_specs, process_environment
 
@@ -136,6 +142,8 @@ class ColdStart:
     heavy: list[str]  # modules loaded that a path may not need (MIME, policy, sign-in, ...)
     ratio: float  # the median of the paired ratios, function / floor, run by run
     tracer_ratio: float
+    without_bytecode_ms: float  # the package as the python3.13 builder made it: no .pyc
+    without_bytecode_ratio: float
 
 
 @dataclass(frozen=True)
@@ -152,6 +160,34 @@ HEAVY = ("email.mime", "greenlight.policy", "greenlight.notices", "authlib", "jo
          "cryptography", "slack_sdk", "aws_xray_sdk")
 
 
+@functools.cache
+def package() -> Path:
+    """The functions' package as `sam build` makes it (functions/Makefile: sources,
+    requirements and their bytecode), built for this machine's Python."""
+    target = Path(tempfile.mkdtemp(prefix="greenlight-package-"))
+    atexit.register(shutil.rmtree, target, ignore_errors=True)
+    subprocess.run(["make", "--silent", "-C", str(FUNCTIONS_DIR), "build-DecideFunction",
+                    f"ARTIFACTS_DIR={target}", f"PYTHON={sys.executable}",
+                    "PIP_TARGET_PLATFORM="], check=True, capture_output=True, text=True)
+    return target
+
+
+@functools.cache
+def package_without_bytecode() -> Path:
+    """The same package without its .pyc files, as the python3.13 builder packages it."""
+    target = Path(tempfile.mkdtemp(prefix="greenlight-sources-")) / "package"
+    atexit.register(shutil.rmtree, target.parent, ignore_errors=True)
+    shutil.copytree(package(), target, ignore=shutil.ignore_patterns("__pycache__"))
+    return target
+
+
+def lambda_environment(spec_env: dict[str, str], task_root: Path) -> dict[str, str]:
+    """A probe's environment: the function's, its package as the task root, and nothing
+    written beside the modules (/var/task is read-only: a module without bytecode in the
+    package compiles at every cold start)."""
+    return spec_env | {"LAMBDA_TASK_ROOT": str(task_root), "PYTHONDONTWRITEBYTECODE": "1"}
+
+
 def _run(code: str, env: dict[str, str]) -> dict[str, object]:
     completed = subprocess.run([sys.executable, "-c", code], env=env, cwd=ROOT,
                                capture_output=True, text=True, check=False)
@@ -162,11 +198,14 @@ def _run(code: str, env: dict[str, str]) -> dict[str, object]:
 
 def _alternate(probes: dict[str, str], env: dict[str, str], runs: int,
                key: str = "seconds") -> dict[str, list[float]]:
-    """Milliseconds of each probe, run by run: one round runs every probe once, in turn."""
+    """Milliseconds of each probe, run by run: one round runs every probe once, in turn, and
+    every other round in the reverse order (so a drift within a round favours neither side
+    of a pair; list each probe beside the one it is compared with)."""
     times: dict[str, list[float]] = {name: [] for name in probes}
-    for _ in range(runs):
-        for name, code in probes.items():
-            times[name].append(float(_run(code, env)[key]) * 1000)  # type: ignore[arg-type]
+    for round_ in range(runs):
+        order = list(probes) if round_ % 2 == 0 else list(reversed(probes))
+        for name in order:
+            times[name].append(float(_run(probes[name], env)[key]) * 1000)  # type: ignore[arg-type]
     return times
 
 
@@ -185,9 +224,11 @@ def measure(module: str, runs: int = RUNS) -> ColdStart:
     with and without the X-Ray SDK, run alternately (so drift hits all alike): the medians,
     and the median of the paired ratios."""
     spec = function_specs()[module]
-    env = process_environment(spec)
-    probe = {"functions": str(FUNCTIONS_DIR), "module": module, "prelude": "", "request": ""}
+    env = lambda_environment(process_environment(spec), package())
+    probe = {"functions": str(package()), "module": module, "prelude": "", "request": ""}
     function_code = FUNCTION_PROBE.format(**probe, extra="")
+    sources_only = FUNCTION_PROBE.format(**(probe | {"functions": str(package_without_bytecode())}),
+                                         extra="")
     first = _run(function_code, env)
     clients = [tuple(pair) for pair in first["clients"]]  # type: ignore[attr-defined]
     loaded = first["loaded"]
@@ -196,14 +237,16 @@ def measure(module: str, runs: int = RUNS) -> ColdStart:
     floor = {"clients": clients, "prelude": "", "request": ""}
     times = _alternate({
         "function": function_code,
-        "with tracer": FUNCTION_PROBE.format(**probe, extra=WITH_TRACER),
         "floor": FLOOR_PROBE.format(**floor, extra=""),
+        "with tracer": FUNCTION_PROBE.format(**probe, extra=WITH_TRACER),
         "floor with X-Ray": FLOOR_PROBE.format(**floor, extra=XRAY),
+        "without bytecode": sources_only,
     }, env, runs)
     median = _medians(times)
     return ColdStart(module, spec.logical_id, clients, median["function"], median["floor"],
                      median["with tracer"], median["floor with X-Ray"], heavy,
-                     paired_ratio(times, "function"), paired_ratio(times, "with tracer"))
+                     paired_ratio(times, "function"), paired_ratio(times, "with tracer"),
+                     median["without bytecode"], paired_ratio(times, "without bytecode"))
 
 
 def measure_first_response(answers: dict[str, str], event: dict[str, object],
@@ -211,10 +254,10 @@ def measure_first_response(answers: dict[str, str], event: dict[str, object],
     """Import decide and serve one review page, against the floor plus the same calls."""
     module = "greenlight.decide"
     spec = function_specs()[module]
-    env = process_environment(spec)
+    env = lambda_environment(process_environment(spec), package())
     prelude = ANSWER_IN_PROCESS.format(answers=json.dumps(answers))
     request = FIRST_REQUEST.format(function=spec.logical_id, event=json.dumps(event))
-    function_code = FUNCTION_PROBE.format(functions=str(FUNCTIONS_DIR), module=module,
+    function_code = FUNCTION_PROBE.format(functions=str(package()), module=module,
                                           prelude=prelude, extra="", request=request)
     first = _run(function_code, env)
     made = [str(m) for m in first["made"]]  # type: ignore[attr-defined]
