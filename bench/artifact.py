@@ -59,7 +59,8 @@ def _compiled(directory: Path) -> dict[str, int]:
 def _measure(function: str, directory: Path) -> Artifact:
     """Bytes on disk, bytes zipped (as deployed), files, and the links found on the way."""
     # A layer's packages sit under python/.
-    compiled = _compiled(directory / "python" if (directory / "python").is_dir() else directory)
+    packages = directory / "python" if (directory / "python").is_dir() else directory
+    compiled = _compiled(packages)
     buffer, size, files, links, bytecode = io.BytesIO(), 0, 0, set(), 0
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         for folder, subfolders, names in os.walk(directory, followlinks=True):
@@ -72,7 +73,8 @@ def _measure(function: str, directory: Path) -> Artifact:
                 if path.is_file():  # a dangling link is not
                     size += path.stat().st_size
                     files += 1
-                    top = path.relative_to(directory).parts[0]
+                    inside = path.is_relative_to(packages) and path != packages
+                    top = path.relative_to(packages).parts[0] if inside else ""
                     if path.suffix == ".pyc" and top not in compiled:
                         bytecode += path.stat().st_size
                     archive.write(path, path.relative_to(directory))

@@ -57,16 +57,21 @@ def probe(package: Path) -> dict[str, object]:
     return dict(json.loads(done.stdout))
 
 
-def test_every_function_is_built_by_the_makefile() -> None:
+def test_every_function_and_layer_is_built_by_its_makefile_with_bytecode() -> None:
     resources = load_template()["Resources"]
-    functions = [name for name, resource in resources.items()
-                 if resource["Type"] == "AWS::Serverless::Function"]
-    assert len(functions) == 4
-    for name in functions:
+    built = {name: ROOT / resource["Properties"].get("CodeUri", "functions/")
+             if resource["Type"] == "AWS::Serverless::Function"
+             else ROOT / resource["Properties"]["ContentUri"]
+             for name, resource in resources.items()
+             if resource["Type"] in ("AWS::Serverless::Function",
+                                     "AWS::Serverless::LayerVersion")}
+    assert len(built) == 6
+    for name, directory in built.items():
         assert resources[name].get("Metadata", {}).get("BuildMethod") == "makefile", name
-        dry_run = subprocess.run(["make", "-n", "-C", str(FUNCTIONS), f"build-{name}",
+        dry_run = subprocess.run(["make", "-n", "-C", str(directory), f"build-{name}",
                                   "ARTIFACTS_DIR=/nonexistent"], capture_output=True, text=True)
         assert dry_run.returncode == 0, dry_run.stderr
+        assert "compileall" in dry_run.stdout and "checked-hash" in dry_run.stdout, name
 
 
 def test_every_module_of_the_package_has_checked_hash_bytecode_for_the_runtime(
