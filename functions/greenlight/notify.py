@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import os
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import boto3
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
-from aws_lambda_powertools.utilities.data_classes import SNSEvent, event_source
 from aws_lambda_powertools.utilities.parameters import SecretsProvider, SSMProvider
 from aws_lambda_powertools.utilities.parameters.exceptions import GetParameterError
 from aws_lambda_powertools.utilities.typing import LambdaContext
@@ -17,6 +16,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from greenlight.announce import announce
 from greenlight.aws import CLIENT_CONFIG, client, send_through
 from greenlight.config import ConfigurationError, MailDelivery, NotifySettings
+from greenlight.events import sns_messages
 from greenlight.links import signing_keys
 from greenlight.policy import Policy, parse_policy
 from greenlight.rendering import Templates
@@ -99,16 +99,15 @@ def slack_for(keys: list[str]) -> SlackAccess | None:
 
 @logger.inject_lambda_context(clear_state=True)
 @metrics.log_metrics
-@event_source(data_class=SNSEvent)
-def handler(event: SNSEvent, context: LambdaContext) -> dict[str, int]:
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, int]:
     keys = signing_keys(secrets.get(settings.signing_secret_arn, max_age=CACHE_SECONDS))
     policy = check_policy(current_policy())
     slack = slack_for(keys)
     sent = 0
-    for record in event.records:
-        logger.append_keys(sns_message_id=record.sns.message_id)
+    for message_id, message in sns_messages(event):
+        logger.append_keys(sns_message_id=message_id)
         result = announce(
-            record.sns.message,
+            message,
             approvers=settings.approver_emails,
             sender=delivery.mail_from,
             keys=keys,

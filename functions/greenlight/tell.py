@@ -9,16 +9,17 @@ claims in `outcome_mails` keep every retry from mailing anyone twice.
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 import boto3
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
-from aws_lambda_powertools.utilities.data_classes import DynamoDBStreamEvent, event_source
 from aws_lambda_powertools.utilities.parameters import SecretsProvider
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from greenlight.aws import CLIENT_CONFIG, client, send_through
 from greenlight.config import TellSettings
+from greenlight.events import new_images
 from greenlight.links import signing_keys
 from greenlight.mail import SendFailed
 from greenlight.notices import tell_outcome
@@ -39,13 +40,11 @@ metrics = Metrics(namespace="Greenlight", service="greenlight")
 
 @logger.inject_lambda_context(clear_state=True)
 @metrics.log_metrics
-@event_source(data_class=DynamoDBStreamEvent)
-def handler(event: DynamoDBStreamEvent, context: LambdaContext) -> dict[str, int]:
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, int]:
     vote_keys = signing_keys(secrets.get(settings.vote_signing_secret_arn,
                                          max_age=SECRET_MAX_AGE))
     mailed = failed = 0
-    for change in event.records:
-        image = change.dynamodb.new_image if change.dynamodb else None
+    for image in new_images(event):
         if not image or image.get("status") not in CLOSED:
             continue  # the event source's filter lets only closings through; be sure
         record = counted(record_from_item(image), vote_keys)
