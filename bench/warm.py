@@ -43,8 +43,10 @@ STAGE_PATH = "/Prod"
 WARM_UP = 50
 # Warm requests are timed in batches: other processes on the machine only ever add time, so
 # the quietest batch's p50 is the one judged (timeit's reasoning), the p50 of all beside it.
-BATCHES = 5
-BATCH_RUNS = 200
+# The three requests take their batches in turn, so a slow spell falls on all three alike
+# rather than on every batch of one.
+BATCHES = 10
+BATCH_RUNS = 100
 APPROVER_COUNTS = (1, 10, 100, 1000)
 TWO_APPROVALS = json.dumps({"rules": [{
     "name": "two approvals", "match": {"pipeline": "*", "stage": "*", "action": "*"},
@@ -196,9 +198,24 @@ def form_post(link: str, page: str) -> dict[str, Any]:
                        f"comment=Ship+it{form_token}".encode(), STAGE_PATH)
 
 
-def batched(call: Callable[[], Any], before: Callable[[], None] | None = None) -> Timing:
-    """`call` timed in BATCHES batches of BATCH_RUNS runs."""
-    return Timing.of_batches([timed(call, BATCH_RUNS, before) for _ in range(BATCHES)])
+@dataclass(frozen=True)
+class Timed:
+    """A request to time: `setup` puts the stand-ins in its state before each of its batches,
+    `before` before each run."""
+
+    call: Callable[[], Any]
+    setup: Callable[[], None]
+    before: Callable[[], None] | None = None
+
+
+def interleaved(requests: dict[str, Timed]) -> dict[str, Timing]:
+    """BATCHES batches of BATCH_RUNS runs of each request, the requests' batches in turn."""
+    batches: dict[str, list[list[float]]] = {name: [] for name in requests}
+    for _ in range(BATCHES):
+        for name, request in requests.items():
+            request.setup()
+            batches[name].append(timed(request.call, BATCH_RUNS, request.before))
+    return {name: Timing.of_batches(taken) for name, taken in batches.items()}
 
 
 def timed(call: Callable[[], Any], runs: int,
@@ -261,7 +278,7 @@ def measure() -> WarmResults:
         return dict(decide.handler(event, LocalContext(function_name="DecideFunction")))
 
     def timed_post(post: dict[str, Any], items: dict[str, Any],
-                   what: str) -> tuple[Counter[str], Timing]:
+                   what: str) -> tuple[Counter[str], Timed]:
         """The AWS calls of one POST and its timing, each run on the request as `items`
         held it before the vote (so that every run votes afresh)."""
         def reopen() -> None:
@@ -274,7 +291,12 @@ def measure() -> WarmResults:
         calls.reset()
         run_decide(post)
         made = Counter(calls.counter)
-        return made, batched(lambda: run_decide(post), reopen)
+        token = codepipeline.token
+
+        def setup() -> None:
+            codepipeline.token = token
+
+        return made, Timed(lambda: run_decide(post), setup, reopen)
 
     with quiet():
         # One real announcement: the request record and the links come from Greenlight.
@@ -293,7 +315,12 @@ def measure() -> WarmResults:
         calls.reset()
         run_decide(get)
         calls_per_page = Counter(calls.counter)
-        page = batched(lambda: run_decide(get))
+
+        def page_setup() -> None:
+            codepipeline.token = first_token
+            table.items = json.loads(json.dumps(waiting))
+
+        page_request = Timed(lambda: run_decide(get), page_setup)
 
         # A vote that does not decide: a request announced under a rule needing two
         # approvals (the request is sealed as announced, so it cannot be edited into one).
@@ -310,10 +337,13 @@ def measure() -> WarmResults:
         two_page = run_decide(review_get(two_links["Approve"]))
         expect_page(two_page, "the review page of the two-approval request")
         two_post = form_post(two_links["Approve"], str(two_page.get("body")))
-        calls_per_vote, vote = timed_post(two_post, two, "the vote")
+        calls_per_vote, vote_request = timed_post(two_post, two, "the vote")
 
         codepipeline.token = first_token
-        calls_per_decision, decision = timed_post(post, waiting, "the decision")
+        calls_per_decision, decision_request = timed_post(post, waiting, "the decision")
+        timings = interleaved({"page": page_request, "vote": vote_request,
+                               "decision": decision_request})
+        page, vote, decision = timings["page"], timings["vote"], timings["decision"]
 
         notify_times, calls_per_message = {}, {}
         for count in APPROVER_COUNTS:
