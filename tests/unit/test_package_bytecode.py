@@ -59,9 +59,11 @@ def probe(package: Path) -> dict[str, object]:
 
 def test_every_function_and_layer_is_built_by_its_makefile_with_bytecode() -> None:
     resources = load_template()["Resources"]
-    built = {name: ROOT / resource["Properties"].get("CodeUri", "functions/")
-             if resource["Type"] == "AWS::Serverless::Function"
-             else ROOT / resource["Properties"]["ContentUri"]
+    # The Makefile is in the code's folder, or in the Metadata's ContextPath.
+    built = {name: ROOT / resource.get("Metadata", {}).get(
+                 "ContextPath", resource["Properties"].get("CodeUri", "functions/")
+                 if resource["Type"] == "AWS::Serverless::Function"
+                 else resource["Properties"]["ContentUri"])
              for name, resource in resources.items()
              if resource["Type"] in ("AWS::Serverless::Function",
                                      "AWS::Serverless::LayerVersion")}
