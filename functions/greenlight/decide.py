@@ -35,7 +35,7 @@ from greenlight.review import (
     issue_form_token,
     read_form,
 )
-from greenlight.routes import Response, Router
+from greenlight.routes import ProxyRequest, Response, Router
 from greenlight.signin_config import SignInSettings
 from greenlight.slack_config import slack_settings_of
 from greenlight.store import (
@@ -560,17 +560,11 @@ def unexpected(error: Exception) -> Response:
     return respond(problem_page(templates, "internal"))
 
 
-def request_id_of(event: object) -> str | None:
-    """API Gateway's id of the request (requestContext.requestId), the logs' correlation id:
-    read directly, where a JMESPath search per request cost more than the rest of the
-    logging context."""
-    context = event.get("requestContext") if isinstance(event, dict) else None
-    found = context.get("requestId") if isinstance(context, dict) else None
-    return found if isinstance(found, str) else None
-
-
 @logger.inject_lambda_context(log_event=False, clear_state=True)
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    logger.set_correlation_id(request_id_of(event))
-    return app.resolve(event, context)
+    request = ProxyRequest.from_event(event)
+    # API Gateway's request id is the logs' correlation id, read with the rest of the request
+    # (Powertools' correlation_id_path would search the event with JMESPath again).
+    logger.set_correlation_id(request.request_context.request_id)
+    return app.resolve_request(request, context)

@@ -65,10 +65,15 @@ class RequestContext:
     path: str | None = field(repr=False)  # it holds the link
     stage: str | None
     identity: Caller
+    request_id: str | None  # the logs' correlation id
 
 
 def _mapping(value: object) -> Mapping[str, Any]:
     return value if isinstance(value, Mapping) else {}
+
+
+def _text(value: object) -> str | None:
+    return value if isinstance(value, str) else None
 
 
 @dataclass(frozen=True, repr=False)
@@ -101,7 +106,8 @@ class ProxyRequest:
                 domain_name=context.get("domainName"), path=context.get("path"),
                 stage=context.get("stage"),
                 identity=Caller(source_ip=identity.get("sourceIp"),
-                                user_agent=identity.get("userAgent"))))
+                                user_agent=identity.get("userAgent")),
+                request_id=_text(context.get("requestId"))))
 
     def __repr__(self) -> str:  # never the path, query or body: they hold links and tokens
         return f"ProxyRequest({self.http_method})"
@@ -213,7 +219,10 @@ class Router:
         return None
 
     def resolve(self, event: Mapping[str, Any], context: Any) -> dict[str, Any]:
-        request = ProxyRequest.from_event(event)
+        return self.resolve_request(ProxyRequest.from_event(event), context)
+
+    def resolve_request(self, request: ProxyRequest, context: Any) -> dict[str, Any]:
+        """`resolve`, for a request the caller has read already (to log its request id)."""
         self._current_event, self.lambda_context = request, context
         try:
             return self.answer(request).to_proxy_result(request.http_method)
