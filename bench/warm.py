@@ -34,6 +34,7 @@ from bench.fakes import (
     FakeSecretsClient,
     FakeSes,
     FakeTable,
+    copied,
 )
 from local.apigateway import proxy_event
 from local.lambda_context import LocalContext
@@ -277,33 +278,32 @@ def measure() -> WarmResults:
         invocations["decide"] += 1
         return dict(decide.handler(event, LocalContext(function_name="DecideFunction")))
 
-    def timed_post(post: dict[str, Any], items: dict[str, Any],
-                   what: str) -> tuple[Counter[str], Timed]:
-        """The AWS calls of one POST and its timing, each run on the request as `items`
-        held it before the vote (so that every run votes afresh)."""
-        def reopen() -> None:
-            table.items = json.loads(json.dumps(items))
-
-        reopen()
-        expect_page(run_decide(post), what)
-        timed(lambda: run_decide(post), WARM_UP, reopen)
-        reopen()
-        calls.reset()
-        run_decide(post)
-        made = Counter(calls.counter)
+    def prepared(event: dict[str, Any], items: dict[str, Any], what: str, *,
+                 writes: bool) -> tuple[Counter[str], Timed]:
+        """The AWS calls of one request and how to time it, on its request as `items` held
+        it and the pipeline waiting with the token it has now; a request that `writes` (a
+        vote) finds them so again before each run, so that every run votes afresh."""
         token = codepipeline.token
 
-        def setup() -> None:
+        def restore() -> None:
             codepipeline.token = token
+            table.items = copied(items)
 
-        return made, Timed(lambda: run_decide(post), setup, reopen)
+        each_run = restore if writes else None
+        restore()
+        expect_page(run_decide(event), what)
+        timed(lambda: run_decide(event), WARM_UP, each_run)
+        restore()
+        calls.reset()
+        run_decide(event)
+        return Counter(calls.counter), Timed(lambda: run_decide(event), restore, each_run)
 
     with quiet():
         # One real announcement: the request record and the links come from Greenlight.
         codepipeline.token = str(uuid.uuid4())
         run_notify(codepipeline.token)
         links = links_in(ses.sent[0]["Content"]["Raw"]["Data"])
-        waiting = {key: dict(item) for key, item in table.items.items()}
+        waiting = copied(table.items)
         get = review_get(links["Approve"])
         page = run_decide(get)
         expect_page(page, "the review page")
@@ -311,16 +311,7 @@ def measure() -> WarmResults:
         first_token = codepipeline.token
 
         first = scenario(get, next(iter(waiting.values())), codepipeline, SIGNING_KEY)
-        timed(lambda: run_decide(get), WARM_UP)
-        calls.reset()
-        run_decide(get)
-        calls_per_page = Counter(calls.counter)
-
-        def page_setup() -> None:
-            codepipeline.token = first_token
-            table.items = json.loads(json.dumps(waiting))
-
-        page_request = Timed(lambda: run_decide(get), page_setup)
+        calls_per_page, page_request = prepared(get, waiting, "the review page", writes=False)
 
         # A vote that does not decide: a request announced under a rule needing two
         # approvals (the request is sealed as announced, so it cannot be edited into one).
@@ -331,16 +322,17 @@ def measure() -> WarmResults:
         codepipeline.token = str(uuid.uuid4())
         run_notify(codepipeline.token)
         notify.settings = default  # type: ignore[attr-defined]
-        two = {key: dict(item) for key, item in table.items.items()}
+        two = copied(table.items)
         two_links = links_in(next(mail["Content"]["Raw"]["Data"] for mail in ses.sent
                                   if b"approver@example.com" in mail["Content"]["Raw"]["Data"]))
         two_page = run_decide(review_get(two_links["Approve"]))
         expect_page(two_page, "the review page of the two-approval request")
         two_post = form_post(two_links["Approve"], str(two_page.get("body")))
-        calls_per_vote, vote_request = timed_post(two_post, two, "the vote")
+        calls_per_vote, vote_request = prepared(two_post, two, "the vote", writes=True)
 
         codepipeline.token = first_token
-        calls_per_decision, decision_request = timed_post(post, waiting, "the decision")
+        calls_per_decision, decision_request = prepared(post, waiting, "the decision",
+                                                        writes=True)
         timings = interleaved({"page": page_request, "vote": vote_request,
                                "decision": decision_request})
         page, vote, decision = timings["page"], timings["vote"], timings["decision"]
