@@ -75,11 +75,33 @@ audit: setup-local ## List a pipeline's requests and votes: make audit PIPELINE=
 redrive: setup-local ## Redrive dead letters to notify: make redrive QUEUE=url FUNCTION=name [ARGS=--dry-run]
 	PYTHONPATH=functions $(BIN)/python -m greenlight.redrive --queue "$(QUEUE)" --function "$(FUNCTION)" $(ARGS)
 
-bench: setup ## Measure cold start, warm latency, AWS calls and artifact size
-	$(BIN)/python -m bench
+# The benchmark runs on the functions' runtime (template.yaml: python3.13), in a venv of its
+# own with what Lambda and the layers provide, so the cold starts load bytecode of the Python
+# they run on. Without that Python it runs on .venv's and its results say so.
+RUNTIME := python3.13
+RUNTIME_PYTHON ?= $(shell for p in "$$(command -v $(RUNTIME))" \
+  "$$(pyenv prefix "$$(pyenv versions --bare 2>/dev/null | grep -E '^3\.13' | tail -1)" 2>/dev/null)/bin/$(RUNTIME)"; do \
+  [ -x "$$p" ] && "$$p" -c pass 2>/dev/null && { echo "$$p"; break; }; done)
+BENCH_VENV := .venv-bench
+SAM ?= $(shell command -v sam)
+
+$(BENCH_VENV)/.installed: pyproject.toml
+	$(RUNTIME_PYTHON) -m venv $(BENCH_VENV)
+	$(BENCH_VENV)/bin/pip install --quiet --upgrade pip
+	$(BENCH_VENV)/bin/pip install --quiet ".[bench]"
+	touch $@
+
+bench: setup ## Measure cold start, warm latency, AWS calls and artifact size (SAM=path to sam)
+ifneq ($(RUNTIME_PYTHON),)
+	@$(MAKE) --no-print-directory $(BENCH_VENV)/.installed
+	SAM="$(SAM)" RUNTIME_PYTHON="$(RUNTIME_PYTHON)" $(BENCH_VENV)/bin/python -m bench
+else
+	@echo "bench: $(RUNTIME) (the functions' runtime) not found; measuring on $$($(BIN)/python -V)"
+	SAM="$(SAM)" $(BIN)/python -m bench
+endif
 
 templates: setup ## Compile templates/ to Python after changing one (a stale copy is never used)
 	PYTHONPATH=functions $(BIN)/python -m greenlight.rendering
 
 clean: ## Remove .venv, outbox/ and build output
-	rm -rf $(VENV) outbox .aws-sam .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(BENCH_VENV) outbox .aws-sam .pytest_cache .mypy_cache .ruff_cache

@@ -117,7 +117,7 @@ def markdown(table: list[tuple[str, str, str, str]], about: dict[str, str], note
         "# Greenlight benchmark",
         "",
         f"{about['date']} · `uname -m` {about['machine']} · {about['cpu']} · "
-        f"Python {about['python']}",
+        f"{about['python']}",
         "",
         "Produced by `make bench`. Cold figures are fresh interpreters importing each "
         "handler module from the functions' package (functions/Makefile, as `sam build` "

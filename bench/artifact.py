@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -14,9 +15,16 @@ from pathlib import Path
 
 from bench.environment import FUNCTIONS_DIR, ROOT, function_specs
 
-SAM = Path("/tmp/samcli/bin/sam")
-# `sam build` runs the functions' runtime (python3.13) from PATH.
-SAM_PYTHON = Path("/root/.pyenv/versions/3.13.0/bin")
+
+def _sam() -> str | None:
+    """SAM CLI: $SAM (make bench SAM=...), else `sam` on PATH."""
+    return os.environ.get("SAM") or shutil.which("sam")
+
+
+def _runtime_bin() -> str:
+    """Where `sam build` finds the functions' runtime (python3.13) on PATH: $RUNTIME_PYTHON's
+    folder, else the benchmark's own (make bench runs it on that runtime)."""
+    return str(Path(os.environ.get("RUNTIME_PYTHON") or sys.executable).parent)
 
 
 @dataclass(frozen=True)
@@ -89,10 +97,10 @@ def _layers() -> list[str]:
                   if resource.get("Type") == "AWS::Serverless::LayerVersion")
 
 
-def _sam_build(build_dir: Path) -> subprocess.CompletedProcess[str]:
-    env = os.environ | {"PATH": f"{SAM_PYTHON}:{os.environ.get('PATH', '')}",
+def _sam_build(sam: str, build_dir: Path) -> subprocess.CompletedProcess[str]:
+    env = os.environ | {"PATH": f"{_runtime_bin()}:{os.environ.get('PATH', '')}",
                         "SAM_CLI_TELEMETRY": "0"}
-    return subprocess.run([str(SAM), "build", "--build-dir", str(build_dir), "--no-cached"],
+    return subprocess.run([sam, "build", "--build-dir", str(build_dir), "--no-cached"],
                           cwd=ROOT, env=env, capture_output=True, text=True, timeout=1800,
                           check=False)
 
@@ -101,8 +109,9 @@ def measure() -> Artifacts:
     names = sorted(spec.logical_id for spec in function_specs().values())
     with tempfile.TemporaryDirectory(prefix="greenlight-build-") as scratch:
         build_dir = Path(scratch) / "build"
-        if SAM.exists():
-            built = _sam_build(build_dir)
+        sam = _sam()
+        if sam:
+            built = _sam_build(sam, build_dir)
             if built.returncode == 0:
                 return Artifacts("sam build --no-cached",
                                  [_measure(name, build_dir / name) for name in names]

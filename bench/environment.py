@@ -91,10 +91,24 @@ def cpu_model() -> str:
     return platform.processor() or "unknown"
 
 
+def runtime() -> str:
+    """The functions' runtime, as template.yaml's Globals name it (python3.13)."""
+    return str(load_template()["Globals"]["Function"]["Runtime"])
+
+
+def python_note() -> str:
+    """This interpreter, and whether it is the functions' runtime."""
+    version = sys.version.split()[0]
+    if runtime() == f"python{sys.version_info.major}.{sys.version_info.minor}":
+        return f"Python {version}, the functions' runtime ({runtime()})"
+    return (f"Python {version}, not the functions' runtime ({runtime()}): "
+            "the figures are indicative only")
+
+
 def machine() -> dict[str, str]:
     return {
         "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
         "machine": platform.machine(),
         "cpu": f"{cpu_model()} ({os.cpu_count()} CPUs)",
-        "python": sys.version.split()[0],
+        "python": python_note(),
     }
