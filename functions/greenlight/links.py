@@ -18,8 +18,10 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
-from itsdangerous import BadData, URLSafeSerializer
+from itsdangerous import BadData
 from itsdangerous.encoding import base64_decode, base64_encode
+
+from greenlight.payloads import LinkSerializer
 
 SALT = "greenlight.approval-link.v1"
 LINK_VERSION = 1
@@ -148,17 +150,17 @@ def signing_keys(secret_string: object) -> list[str]:
     return keys
 
 
-def _serializer(keys: list[str]) -> URLSafeSerializer:
+def _serializer(keys: list[str]) -> LinkSerializer:
     return _serializer_of(tuple(keys))
 
 
 @functools.lru_cache(maxsize=4)
-def _serializer_of(keys: tuple[str, ...]) -> URLSafeSerializer:
+def _serializer_of(keys: tuple[str, ...]) -> LinkSerializer:
     # itsdangerous takes the keys oldest first, signs with the last and verifies with any,
     # comparing signatures in constant time. It keeps no state between calls: one per key
     # set serves every link (a rotation makes a new set, and a new one).
-    return URLSafeSerializer(list(keys), salt=SALT,
-                             signer_kwargs={"digest_method": hashlib.sha256})
+    return LinkSerializer(list(keys), salt=SALT,
+                          signer_kwargs={"digest_method": hashlib.sha256})
 
 
 def _drop_empty(value: dict[str, Any]) -> dict[str, Any]:

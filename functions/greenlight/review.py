@@ -11,9 +11,10 @@ from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import parse_qs
 
-from itsdangerous import BadData, SignatureExpired, TimestampSigner, URLSafeTimedSerializer
+from itsdangerous import BadData, SignatureExpired, TimestampSigner
 
 from greenlight.links import Decision, is_canonical
+from greenlight.payloads import TimedLinkSerializer
 from greenlight.text import one_line
 
 MAX_BODY_BYTES = 8192
@@ -64,9 +65,9 @@ class SignerAt(TimestampSigner):
         return int(self.now.timestamp())
 
 
-def _serializer(keys: list[str], now: datetime) -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(keys, salt=FORM_SALT, signer=SignerAt,
-                                  signer_kwargs={"digest_method": hashlib.sha256, "now": now})
+def _serializer(keys: list[str], now: datetime) -> TimedLinkSerializer:
+    return TimedLinkSerializer(keys, salt=FORM_SALT, signer=SignerAt,
+                               signer_kwargs={"digest_method": hashlib.sha256, "now": now})
 
 
 def _binding(signed_link: str, decision: Decision) -> dict[str, str]:

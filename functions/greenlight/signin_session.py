@@ -20,8 +20,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from itsdangerous import BadData, SignatureExpired, TimestampSigner, URLSafeTimedSerializer
+from itsdangerous import BadData, SignatureExpired, TimestampSigner
 
+from greenlight.payloads import TimedLinkSerializer
 from greenlight.signin import SignInFailed, VerifiedIdentity
 
 STATE_SALT = "greenlight.sign-in-state.v1"
@@ -44,8 +45,8 @@ class _ClockSigner(TimestampSigner):
         return int(self._now.timestamp())
 
 
-def _serializer(keys: list[str], salt: str, now: datetime) -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(
+def _serializer(keys: list[str], salt: str, now: datetime) -> TimedLinkSerializer:
+    return TimedLinkSerializer(
         keys, salt=salt, signer=_ClockSigner,
         signer_kwargs={"digest_method": hashlib.sha256, "now": now})
 

@@ -19,11 +19,12 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from itsdangerous import BadData, URLSafeSerializer
+from itsdangerous import BadData
 from slack_sdk.signature import Clock, SignatureVerifier
 
 from greenlight.config import ConfigurationError
 from greenlight.links import Decision, is_canonical
+from greenlight.payloads import LinkSerializer
 from greenlight.policy import PolicyError
 
 DEFAULT_API_URL = "https://slack.com/api/"
@@ -199,9 +200,9 @@ class RequestRef:
     decision: Decision | None = None
 
 
-def _ref_serializer(keys: list[str]) -> URLSafeSerializer:
+def _ref_serializer(keys: list[str]) -> LinkSerializer:
     # Its own salt: a reference can never pass for an approval link, or a link for it.
-    return URLSafeSerializer(keys, salt=REF_SALT, signer_kwargs={"digest_method": hashlib.sha256})
+    return LinkSerializer(keys, salt=REF_SALT, signer_kwargs={"digest_method": hashlib.sha256})
 
 
 def sign_ref(ref: RequestRef, keys: list[str]) -> str:
