@@ -24,7 +24,6 @@ from greenlight.config import DecideSettings
 from greenlight.links import Decision, LinkClaims, LinkExpired, LinkInvalid, read_link, signing_keys
 from greenlight.pages import Page, problem_page, review_values
 from greenlight.pipeline import NotPending
-from greenlight.policy import SIGN_IN_OFF, SignInRule, sign_in_rule_from_record
 from greenlight.rendering import Templates
 from greenlight.review import (
     MAX_COMMENT,
@@ -36,6 +35,7 @@ from greenlight.review import (
     read_form,
 )
 from greenlight.routes import ProxyRequest, Response, Router
+from greenlight.sign_in_rule import SIGN_IN_OFF, SignInRule, sign_in_rule_from_record
 from greenlight.signin_config import SignInSettings
 from greenlight.slack_config import slack_settings_of
 from greenlight.store import (

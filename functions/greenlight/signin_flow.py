@@ -19,9 +19,10 @@ from urllib.parse import urlsplit
 
 from greenlight.identity import issuer_host
 from greenlight.links import link_url
+from greenlight.rendering import Templates
 
-# The rule's sign-in fields are policy (pure, no cryptography): re-exported for the routes.
-from greenlight.policy import (  # noqa: F401
+# The rule's sign-in fields (pure, no cryptography): re-exported for the routes.
+from greenlight.sign_in_rule import (  # noqa: F401
     MAX_AGE_DEFAULT,
     SIGN_IN_FIELDS,
     SIGN_IN_OFF,
@@ -29,7 +30,6 @@ from greenlight.policy import (  # noqa: F401
     sign_in_rule,
     sign_in_rule_from_record,
 )
-from greenlight.rendering import Templates
 from greenlight.signin import (
     Http,
     MetadataCache,

@@ -17,8 +17,8 @@ from typing import Any
 
 from greenlight.links import Decision
 from greenlight.pipeline import NotPending
-from greenlight.policy import sign_in_rule_from_record
 from greenlight.review import BadForm
+from greenlight.sign_in_rule import sign_in_rule_from_record
 from greenlight.slack import (
     COMMENT_BLOCK,
     ButtonClick,

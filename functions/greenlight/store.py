@@ -8,6 +8,7 @@ voters cannot send a mail twice, lose a vote or decide twice.
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime, timedelta
@@ -18,7 +19,9 @@ from botocore.exceptions import ClientError
 
 from greenlight.ballots import pinned_text, seal_holds, seal_request, vote_is_genuine
 from greenlight.links import ApprovalContext, Revision
-from greenlight.policy import SIGN_IN_FIELDS
+from greenlight.sign_in_rule import SIGN_IN_FIELDS
+
+log = logging.getLogger(__name__)
 
 PENDING = "pending"
 DECIDING = "deciding"
@@ -152,6 +155,15 @@ class RequestRecord:
 
     def waiting_on(self) -> tuple[str, ...]:
         return tuple(a for a in self.eligible if a not in self.votes)
+
+
+def counted(record: RequestRecord, vote_keys: list[str]) -> RequestRecord:
+    """The record with only its genuine votes; every other vote is logged and ignored."""
+    verified = record.verified(vote_keys)
+    for approver in set(verified.forged) - set(record.forged):
+        log.warning("forged vote ignored", extra={"request_id": record.request_id,
+                                                   "approver": approver})
+    return verified
 
 
 class AlreadyVoted(Exception):

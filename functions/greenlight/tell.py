@@ -24,8 +24,7 @@ from greenlight.links import signing_keys
 from greenlight.mail import SendFailed
 from greenlight.notices import tell_outcome
 from greenlight.rendering import Templates
-from greenlight.store import CLOSED, record_from_item
-from greenlight.voting import counted
+from greenlight.store import CLOSED, counted, record_from_item
 
 SECRET_MAX_AGE = 300
 

@@ -38,6 +38,7 @@ from greenlight.store import (
     begin_decision,
     cast_vote,
     close_request,
+    counted,
     get_request,
     record_late_rejection,
     reopen_request,
@@ -83,15 +84,6 @@ class VoteResult:
     summary: str | None = None
     # Other actions of the stage still in progress when the decision was submitted.
     others_in_progress: tuple[str, ...] = ()
-
-
-def counted(record: RequestRecord, vote_keys: list[str]) -> RequestRecord:
-    """The record with only its genuine votes; every other vote is logged and ignored."""
-    verified = record.verified(vote_keys)
-    for approver in set(verified.forged) - set(record.forged):
-        log.warning("forged vote ignored", extra={"request_id": record.request_id,
-                                                   "approver": approver})
-    return verified
 
 
 def quorum_met(record: RequestRecord) -> bool:

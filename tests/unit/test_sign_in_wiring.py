@@ -10,7 +10,8 @@ import pytest
 
 from greenlight.ballots import sign_vote, vote_is_genuine
 from greenlight.identity import signed_in_approvers
-from greenlight.policy import PolicyError, parse_policy, sign_in_rule_from_record
+from greenlight.policy import PolicyError, parse_policy
+from greenlight.sign_in_rule import sign_in_rule_from_record
 from greenlight.signin_flow import api_url_of_request
 
 ALICE = "alice@example.com"
