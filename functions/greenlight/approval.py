@@ -37,6 +37,8 @@ class InvalidApprovalMessage(ValueError):
 
 @dataclass(frozen=True)
 class ApprovalRequest:
+    """The approval message CodePipeline published, as its fields were read."""
+
     region: str
     pipeline: str
     stage: str

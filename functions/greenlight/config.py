@@ -108,6 +108,8 @@ class MailDelivery:
 
 @dataclass(frozen=True)
 class NotifySettings:
+    """The notify function's environment."""
+
     sender_email: str
     approver_emails: tuple[str, ...]
     signing_secret_arn: str
@@ -142,6 +144,8 @@ class NotifySettings:
 
 @dataclass(frozen=True)
 class DecideSettings:
+    """The decide function's environment."""
+
     signing_secret_arn: str
     approvals_table: str | None = None
     sender_email: str | None = None
@@ -166,6 +170,8 @@ class DecideSettings:
 
 @dataclass(frozen=True)
 class RemindSettings:
+    """The sweep's environment."""
+
     sender_email: str
     signing_secret_arn: str
     approval_api_url: str

@@ -60,6 +60,8 @@ class LinkExpired(Exception):
 
 @dataclass(frozen=True)
 class Revision:
+    """The source revision a run carries, as an approver is shown it."""
+
     revision_id: str
     message: str | None = None
     url: str | None = None
@@ -104,6 +106,8 @@ class ApprovalRef:
 
 @dataclass(frozen=True)
 class LinkClaims:
+    """What a signed link says: whose vote, which decision, on which approval, until when."""
+
     pipeline: str
     stage: str
     action: str

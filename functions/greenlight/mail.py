@@ -88,6 +88,8 @@ class SendPace:
 
 @dataclass(frozen=True)
 class ApprovalEmail:
+    """One approver's mail, as composed: the address, the subject and both parts."""
+
     recipient: str
     subject: str
     text: str

@@ -13,6 +13,8 @@ from greenlight.wording import needed_line, started_line
 
 @dataclass(frozen=True)
 class Page:
+    """A page the API answers with."""
+
     status: int
     body: str
     headers: dict[str, str] = field(default_factory=dict)
@@ -20,6 +22,8 @@ class Page:
 
 @dataclass(frozen=True)
 class Problem:
+    """Why a page could not do what was asked, as it is shown."""
+
     status: int
     title: str
     message: str

@@ -43,6 +43,8 @@ SEPARATIONS = ("best-effort", "required")
 
 @dataclass(frozen=True)
 class Rule:
+    """One rule of the policy: which actions it matches and who approves them, how."""
+
     approvers: tuple[str, ...]
     pipeline: str = "*"
     stage: str = "*"
@@ -90,6 +92,8 @@ class Rule:
 
 @dataclass(frozen=True)
 class Policy:
+    """The rules in their order (the first match wins) and the approvers' identities."""
+
     rules: tuple[Rule, ...] = ()
     # Requester identities (IAM principal ARNs, ROLE/SESSION, role session names, IAM user
     # names, commit author names), lower-cased, to the address that person approves with;

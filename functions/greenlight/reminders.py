@@ -38,6 +38,8 @@ STUCK_DECISION = timedelta(minutes=5)
 
 @dataclass
 class Sweep:
+    """What one sweep did, counted by outcome."""
+
     checked: int = 0
     closed: int = 0
     decided: int = 0

@@ -49,6 +49,8 @@ class ForeignForm(BadForm):
 
 @dataclass(frozen=True)
 class DecisionForm:
+    """The review page's form, as it was posted."""
+
     comment: str
     form_token: str
 

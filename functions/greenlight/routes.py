@@ -142,6 +142,8 @@ class Response:
 
 @dataclass(frozen=True)
 class Route:
+    """A method and path pattern, and the function that answers them."""
+
     method: str
     pattern: re.Pattern[str]
     function: Callable[..., Response]

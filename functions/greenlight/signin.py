@@ -62,6 +62,8 @@ class SignInFailed(Exception):
 
 @dataclass(frozen=True)
 class HttpAnswer:
+    """An answer of the OpenID provider: its status and body."""
+
     status: int
     body: Any  # the parsed JSON body, or None when it was not JSON
 

@@ -33,6 +33,8 @@ def _is_loopback(host: str | None) -> bool:
 
 @dataclass(frozen=True)
 class SignInSettings:
+    """The OpenID provider and client the decide function signs approvers in with."""
+
     issuer: str
     client_id: str
     client_secret_arn: str | None = None  # None: a public client, PKCE alone

@@ -73,6 +73,8 @@ def _attempt(link: str, attempt_id: str, secret: bytes) -> SignInAttempt:
 
 @dataclass(frozen=True)
 class SignInStart:
+    """A sign-in begun: the attempt, its state and the cookie that binds it to the browser."""
+
     attempt: SignInAttempt
     state: str
     attempt_cookie: str  # a Set-Cookie header value

@@ -55,6 +55,8 @@ class SlackFailure:
 
 @dataclass(frozen=True)
 class PostedMessage:
+    """A message Slack posted: its channel and timestamp."""
+
     channel: str
     ts: str
 

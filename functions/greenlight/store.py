@@ -38,6 +38,8 @@ STALE_CLAIM = timedelta(minutes=5)
 
 @dataclass(frozen=True)
 class Vote:
+    """One approver's recorded vote, with its MAC under the vote key."""
+
     approver: str
     decision: str  # approve | reject
     comment: str

@@ -79,6 +79,8 @@ def check_link_approval(claims: LinkClaims) -> None:
 
 @dataclass(frozen=True)
 class VoteResult:
+    """A vote as recorded, and whether it decided the request."""
+
     record: RequestRecord | None
     decided: bool
     summary: str | None = None
