@@ -8,13 +8,12 @@ import binascii
 import hashlib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
 from urllib.parse import parse_qs
 
-from itsdangerous import BadData, SignatureExpired, TimestampSigner
+from itsdangerous import BadData, SignatureExpired
 
 from greenlight.links import Decision, is_canonical
-from greenlight.payloads import TimedLinkSerializer
+from greenlight.payloads import timed_serializer
 from greenlight.text import one_line
 
 MAX_BODY_BYTES = 8192
@@ -55,23 +54,6 @@ class DecisionForm:
     form_token: str
 
 
-class SignerAt(TimestampSigner):
-    """A TimestampSigner on the clock it is given, as everywhere else (itsdangerous would
-    read time.time())."""
-
-    def __init__(self, *args: Any, now: datetime, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.now = now
-
-    def get_timestamp(self) -> int:
-        return int(self.now.timestamp())
-
-
-def _serializer(keys: list[str], now: datetime) -> TimedLinkSerializer:
-    return TimedLinkSerializer(keys, salt=FORM_SALT, signer=SignerAt,
-                               signer_kwargs={"digest_method": hashlib.sha256, "now": now})
-
-
 def _binding(signed_link: str, decision: Decision) -> dict[str, str]:
     return {"l": hashlib.sha256(signed_link.encode()).hexdigest()[:32], "d": decision.value}
 
@@ -79,7 +61,7 @@ def _binding(signed_link: str, decision: Decision) -> dict[str, str]:
 def issue_form_token(signed_link: str, decision: Decision, keys: list[str],
                      now: datetime) -> str:
     """The hidden `form_token` of a review page: bound to its link and decision, short-lived."""
-    return str(_serializer(keys, now).dumps(_binding(signed_link, decision)))
+    return str(timed_serializer(keys, FORM_SALT, now).dumps(_binding(signed_link, decision)))
 
 
 def check_form_token(form_token: str, signed_link: str, decision: Decision, keys: list[str],
@@ -91,7 +73,7 @@ def check_form_token(form_token: str, signed_link: str, decision: Decision, keys
     if len(form_token) > 512 or not is_canonical(form_token):
         raise ForeignForm("The form's check is not one this page issued.", "invalid")
     try:
-        bound = _serializer(keys, now).loads(
+        bound = timed_serializer(keys, FORM_SALT, now).loads(
             form_token, max_age=int(FORM_TOKEN_MAX_AGE.total_seconds()))
     except SignatureExpired:
         raise ForeignForm("The page was open too long.", "expired") from None

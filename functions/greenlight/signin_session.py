@@ -20,9 +20,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from itsdangerous import BadData, SignatureExpired, TimestampSigner
+from itsdangerous import BadData, SignatureExpired
 
-from greenlight.payloads import TimedLinkSerializer
+from greenlight.payloads import timed_serializer
 from greenlight.signin import SignInFailed, VerifiedIdentity
 
 STATE_SALT = "greenlight.sign-in-state.v1"
@@ -32,23 +32,6 @@ STATE_MAX_AGE = timedelta(minutes=10)
 ATTEMPT_COOKIE_PREFIX = "greenlight-signin-"
 SESSION_COOKIE = "greenlight-session"
 MAX_STATE_LENGTH = 8_192
-
-
-class _ClockSigner(TimestampSigner):
-    """itsdangerous' timestamp signer, on the clock handed in instead of the system's."""
-
-    def __init__(self, *args: Any, now: datetime, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self._now = now
-
-    def get_timestamp(self) -> int:
-        return int(self._now.timestamp())
-
-
-def _serializer(keys: list[str], salt: str, now: datetime) -> TimedLinkSerializer:
-    return TimedLinkSerializer(
-        keys, salt=salt, signer=_ClockSigner,
-        signer_kwargs={"digest_method": hashlib.sha256, "now": now})
 
 
 def _derive(secret: bytes, purpose: bytes) -> str:
@@ -99,8 +82,8 @@ def start_sign_in(link: str, keys: list[str], now: datetime, callback_path: str)
     """A new attempt for `link`: the state to send and the cookie to set on the redirect."""
     attempt_id = secrets.token_urlsafe(9)
     secret = secrets.token_bytes(32)
-    state = _serializer(keys, STATE_SALT, now).dumps({"l": link, "i": attempt_id})
-    cookie_value = _serializer(keys, ATTEMPT_SALT, now).dumps(
+    state = timed_serializer(keys, STATE_SALT, now).dumps({"l": link, "i": attempt_id})
+    cookie_value = timed_serializer(keys, ATTEMPT_SALT, now).dumps(
         {"i": attempt_id, "s": base64.urlsafe_b64encode(secret).decode()})
     cookie = _cookie(ATTEMPT_COOKIE_PREFIX + attempt_id, cookie_value, callback_path,
                      int(STATE_MAX_AGE.total_seconds()))
@@ -115,7 +98,7 @@ def resume_sign_in(state: str, cookie_header: str | None, keys: list[str],
         raise SignInFailed("state-invalid")
     max_age = int(STATE_MAX_AGE.total_seconds())
     try:
-        payload = _serializer(keys, STATE_SALT, now).loads(state, max_age=max_age)
+        payload = timed_serializer(keys, STATE_SALT, now).loads(state, max_age=max_age)
         link, attempt_id = payload["l"], payload["i"]
         if not isinstance(link, str) or not isinstance(attempt_id, str):
             raise TypeError("state fields are not text")
@@ -127,7 +110,7 @@ def resume_sign_in(state: str, cookie_header: str | None, keys: list[str],
     if cookie is None:
         raise SignInFailed("browser-mismatch")
     try:
-        bound = _serializer(keys, ATTEMPT_SALT, now).loads(cookie, max_age=max_age)
+        bound = timed_serializer(keys, ATTEMPT_SALT, now).loads(cookie, max_age=max_age)
         secret = base64.urlsafe_b64decode(bound["s"])
         same = hmac.compare_digest(str(bound["i"]), attempt_id)
     except (BadData, KeyError, TypeError, ValueError):
@@ -145,7 +128,7 @@ def clear_attempt_cookie(attempt: SignInAttempt, callback_path: str) -> str:
 def session_cookie(identity: VerifiedIdentity, approver: str, keys: list[str], now: datetime,
                    max_age: timedelta, path: str) -> str:
     """A Set-Cookie header value for a signed session bound to `approver` and the IdP's sub."""
-    value = _serializer(keys, SESSION_SALT, now).dumps({
+    value = timed_serializer(keys, SESSION_SALT, now).dumps({
         "a": approver,
         "iss": identity.issuer,
         "sub": identity.subject,
@@ -165,7 +148,7 @@ def read_session(cookie_header: str | None, keys: list[str], now: datetime,
     value = _cookies(cookie_header).get(SESSION_COOKIE)
     if not value or len(value) > MAX_STATE_LENGTH:
         return None
-    serializer = _serializer(keys, SESSION_SALT, now)
+    serializer = timed_serializer(keys, SESSION_SALT, now)
     try:
         payload = serializer.loads(value)
         # The age the session was issued for, checked against the signed issue time.
