@@ -79,12 +79,13 @@ def _measure(function: str, directory: Path) -> Artifact:
             for name in names:
                 path = here / name
                 if path.is_file():  # a dangling link is not
-                    size += path.stat().st_size
+                    bytes_ = path.stat().st_size
+                    size += bytes_
                     files += 1
                     inside = path.is_relative_to(packages) and path != packages
                     top = path.relative_to(packages).parts[0] if inside else ""
                     if path.suffix == ".pyc" and top not in compiled:
-                        bytecode += path.stat().st_size
+                        bytecode += bytes_
                     archive.write(path, path.relative_to(directory))
     return Artifact(function, size, len(buffer.getvalue()), files, sorted(links),
                     tuple(sorted(compiled)), sum(compiled.values()), bytecode)

@@ -98,10 +98,10 @@ def runtime() -> str:
 
 def python_note() -> str:
     """This interpreter, and whether it is the functions' runtime."""
-    version = sys.version.split()[0]
-    if runtime() == f"python{sys.version_info.major}.{sys.version_info.minor}":
-        return f"Python {version}, the functions' runtime ({runtime()})"
-    return (f"Python {version}, not the functions' runtime ({runtime()}): "
+    version, wanted = sys.version.split()[0], runtime()
+    if wanted == f"python{sys.version_info.major}.{sys.version_info.minor}":
+        return f"Python {version}, the functions' runtime ({wanted})"
+    return (f"Python {version}, not the functions' runtime ({wanted}): "
             "the figures are indicative only")
 
 

@@ -1,7 +1,7 @@
 """A policy rule's sign-in fields, as policies write them and request records keep them.
 
-Apart from the policy's parser (greenlight.policy), which loads only where policies are
-read: decide, the sweep and tell act on what a request record kept.
+Apart from the policy's parser (greenlight.policy): decide acts on what a request record
+kept, and loads no parser for it.
 """
 
 from __future__ import annotations
