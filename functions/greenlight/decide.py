@@ -76,9 +76,11 @@ logger = Logger(service="greenlight")
 metrics = Metrics(namespace="Greenlight", service="greenlight")
 app = Router()
 # Their debug lines repeat request parameters (the approval token, secret values): whatever
-# level the function logs at, those lines stay out of the log.
+# level the function logs at, those lines stay out of the log. Their threshold is only ever
+# raised: where the log is quieter than INFO, their INFO lines stay out too.
 for library in ("aws_lambda_powertools", "botocore", "boto3", "urllib3"):
-    logging.getLogger(library).setLevel(logging.INFO)
+    quieted = logging.getLogger(library)
+    quieted.setLevel(max(logging.INFO, quieted.getEffectiveLevel()))
 
 
 def utc_now() -> datetime:
